@@ -1,0 +1,163 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql/driver"
+)
+
+//go:generate go run ./cmd/wrapgen
+
+// conn wraps an inner connection. It implements driver.Conn; the optional
+// interfaces are small types (connBeginTx, connPinger, ...) that wrapConn
+// embeds next to it only when the inner connection has them, so database/sql
+// sees the same capabilities through softdelete as without it.
+type conn struct {
+	inner driver.Conn
+	rw    *rewriter
+
+	// The inner connection's optional interfaces, asserted once.
+	beginTx   driver.ConnBeginTx
+	prepCtx   driver.ConnPrepareContext
+	execer    driver.ExecerContext
+	queryer   driver.QueryerContext
+	pinger    driver.Pinger
+	resetter  driver.SessionResetter
+	validator driver.Validator
+	checker   driver.NamedValueChecker
+}
+
+func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
+	c := &conn{inner: inner, rw: rw}
+	var mask uint
+	var ok bool
+	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
+		mask |= 1 << 0
+	}
+	if c.prepCtx, ok = inner.(driver.ConnPrepareContext); ok {
+		mask |= 1 << 1
+	}
+	if c.execer, ok = inner.(driver.ExecerContext); ok {
+		mask |= 1 << 2
+	}
+	if c.queryer, ok = inner.(driver.QueryerContext); ok {
+		mask |= 1 << 3
+	}
+	if c.pinger, ok = inner.(driver.Pinger); ok {
+		mask |= 1 << 4
+	}
+	if c.resetter, ok = inner.(driver.SessionResetter); ok {
+		mask |= 1 << 5
+	}
+	if c.validator, ok = inner.(driver.Validator); ok {
+		mask |= 1 << 6
+	}
+	if c.checker, ok = inner.(driver.NamedValueChecker); ok {
+		mask |= 1 << 7
+	}
+	return wrapConnMask(c, mask)
+}
+
+func (c *conn) softdeleteConn() *conn { return c }
+
+// Prepare prepares a statement under the default mode; the statement is
+// rewritten again for the mode of each execution.
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	return c.prepare(context.Background(), query)
+}
+
+// Close closes the inner connection.
+func (c *conn) Close() error { return c.inner.Close() }
+
+// Begin starts a transaction on the inner connection.
+//
+// Deprecated: database/sql calls BeginTx where the inner driver has it.
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.inner.Begin() //nolint:staticcheck // forwarding the deprecated method
+}
+
+func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
+	m := modeFrom(ctx)
+	q, err := c.rw.rewrite(query, m)
+	if err != nil {
+		return nil, err
+	}
+	is, err := c.prepareInner(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return wrapStmt(&stmt{
+		c:      c,
+		query:  query,
+		plain:  q == query && !c.rw.tables.mentionedIn(query),
+		def:    is,
+		defKey: m.key,
+		defSQL: q,
+	}), nil
+}
+
+// prepareInner prepares rewritten text on the inner connection.
+func (c *conn) prepareInner(ctx context.Context, q string) (driver.Stmt, error) {
+	if c.prepCtx != nil {
+		return c.prepCtx.PrepareContext(ctx, q)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.inner.Prepare(q)
+}
+
+type connBeginTx struct{ c *conn }
+
+func (x connBeginTx) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return x.c.beginTx.BeginTx(ctx, opts)
+}
+
+type connPrepareContext struct{ c *conn }
+
+func (x connPrepareContext) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return x.c.prepare(ctx, query)
+}
+
+// connExecerContext rewrites and executes. When the inner driver answers
+// driver.ErrSkip, database/sql prepares the original text through
+// PrepareContext, which rewrites it once more from the original: a
+// statement is never rewritten twice over, nor sent unrewritten.
+type connExecerContext struct{ c *conn }
+
+func (x connExecerContext) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	q, err := x.c.rw.rewrite(query, modeFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return x.c.execer.ExecContext(ctx, q, args)
+}
+
+type connQueryerContext struct{ c *conn }
+
+func (x connQueryerContext) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, err := x.c.rw.rewrite(query, modeFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return x.c.queryer.QueryContext(ctx, q, args)
+}
+
+type connPinger struct{ c *conn }
+
+func (x connPinger) Ping(ctx context.Context) error { return x.c.pinger.Ping(ctx) }
+
+type connSessionResetter struct{ c *conn }
+
+func (x connSessionResetter) ResetSession(ctx context.Context) error {
+	return x.c.resetter.ResetSession(ctx)
+}
+
+type connValidator struct{ c *conn }
+
+func (x connValidator) IsValid() bool { return x.c.validator.IsValid() }
+
+type connNamedValueChecker struct{ c *conn }
+
+func (x connNamedValueChecker) CheckNamedValue(nv *driver.NamedValue) error {
+	return x.c.checker.CheckNamedValue(nv)
+}

@@ -1,0 +1,463 @@
+package softdelete
+
+import (
+	"fmt"
+	"strings"
+)
+
+// This file holds the two lexical passes of the rewriter.
+//
+// The fast path, tableSet.mentionedIn, decides in one pass and without
+// allocating whether a statement can concern a soft-delete table at all. It
+// looks for table names as words anywhere in the text, strings and comments
+// included: a name inside a literal costs a parse, never a missed rewrite.
+//
+// The pre-lexer, lexStatements, runs only on statements that mention a
+// table. It follows the target dialect's own rules for strings, quoted
+// identifiers, comments and parameters (which sqlparser, a MySQL grammar,
+// gets wrong for SQLite), splits multi-statement strings, and replaces every
+// literal and parameter by a bind variable :pN whose original text the
+// printer writes back verbatim. That keeps placeholders, argument order and
+// each literal's exact bytes, whatever the dialect's escaping rules.
+
+// wordByte marks the bytes that may appear in an unquoted identifier of
+// MySQL or SQLite (non-ASCII bytes included).
+var wordByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '$' || c >= 0x80
+	}
+	return t
+}()
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// softTable is one table listed in the configuration.
+type softTable struct {
+	name   string // lower case
+	column string // its deleted column
+}
+
+// tableSet is the configured soft-delete tables, looked up by name.
+type tableSet struct {
+	byName         map[string]*softTable // by lower-case name
+	first          [256]bool             // first bytes of the names, both cases
+	minLen, maxLen int
+	names          []string // sorted, for messages
+}
+
+func newTableSet(tables []*softTable) *tableSet {
+	ts := &tableSet{byName: make(map[string]*softTable, len(tables)), minLen: 1 << 30}
+	for _, t := range tables {
+		ts.byName[t.name] = t
+		c := t.name[0]
+		ts.first[c] = true
+		if c >= 'a' && c <= 'z' {
+			ts.first[c-'a'+'A'] = true
+		}
+		if n := len(t.name); n < ts.minLen {
+			ts.minLen = n
+		}
+		if n := len(t.name); n > ts.maxLen {
+			ts.maxLen = n
+		}
+		ts.names = append(ts.names, t.name)
+	}
+	return ts
+}
+
+// lookup returns the soft-delete table of that name (any case), or nil.
+func (ts *tableSet) lookup(name string) *softTable {
+	if t, ok := ts.byName[name]; ok {
+		return t
+	}
+	return ts.byName[strings.ToLower(name)]
+}
+
+// mentionedIn reports whether q contains one of the table names as a whole
+// word, case-insensitively, anywhere. It makes one pass and does not
+// allocate.
+func (ts *tableSet) mentionedIn(q string) bool {
+	var buf [maxIdentLen]byte
+	n := len(q)
+	for i := 0; i < n; {
+		if !wordByte[q[i]] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < n && wordByte[q[j]] {
+			j++
+		}
+		if l := j - i; l >= ts.minLen && l <= ts.maxLen && ts.first[q[i]] {
+			for k := 0; k < l; k++ {
+				buf[k] = lowerASCII(q[i+k])
+			}
+			if _, ok := ts.byName[string(buf[:l])]; ok {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+// lit is a literal or parameter of the user's text, replaced by :pN for
+// the parser and written back verbatim by the printer.
+type lit struct {
+	text       string
+	positional bool // a bare '?': its order among the others must not change
+}
+
+// word is an unquoted keyword or identifier, or a quoted identifier.
+type word struct {
+	lower  string
+	depth  int  // parenthesis depth
+	start  int  // offset in the statement's text
+	pstart int  // offset in the parse text
+	quoted bool // written as a quoted identifier
+}
+
+// lexed is one statement of the user's text, pre-lexed.
+type lexed struct {
+	start, end int    // offsets of the statement in the whole text (without ';')
+	text       string // the statement as written
+	lead       int    // length of the blanks and comments that start text
+	empty      bool   // nothing but blanks and comments
+	parse      strings.Builder
+	lits       []lit
+	words      []word
+	quoted     map[string]bool // identifiers written quoted, lower case
+	concat     bool            // a '||' operator was seen
+}
+
+func (l *lexed) parseText() string { return l.parse.String() }
+
+// firstWord returns the first keyword of the statement, lower case.
+func (l *lexed) firstWord() string {
+	if len(l.words) == 0 || l.words[0].quoted {
+		return ""
+	}
+	return l.words[0].lower
+}
+
+// has reports whether the statement contains the unquoted word w.
+func (l *lexed) has(w string) bool {
+	for _, x := range l.words {
+		if !x.quoted && x.lower == w {
+			return true
+		}
+	}
+	return false
+}
+
+// lexError is a statement the dialect itself could not tokenize.
+type lexError struct {
+	what string
+	at   int
+}
+
+func (e *lexError) Error() string { return fmt.Sprintf("%s at offset %d", e.what, e.at) }
+
+// lexStatements splits q at the semicolons that end statements and pre-lexes
+// each statement for the dialect.
+func lexStatements(q string, d dialect) ([]*lexed, error) {
+	var out []*lexed
+	cur := &lexed{start: 0, empty: true}
+	depth := 0
+	versioned := false // inside a MySQL /*!...*/ comment, whose text is code
+	prevWord := ""     // the last unquoted word, lower case
+
+	addLit := func(text string, positional bool) {
+		fmt.Fprintf(&cur.parse, " :p%d ", len(cur.lits))
+		cur.lits = append(cur.lits, lit{text: text, positional: positional})
+	}
+	code := func(i int) { // the statement has code from offset i on
+		if cur.empty {
+			cur.empty = false
+			cur.lead = i - cur.start
+		}
+	}
+	finish := func(end int) {
+		cur.end = end
+		cur.text = q[cur.start:end]
+		if cur.empty {
+			cur.lead = len(cur.text)
+		}
+		for i := range cur.words {
+			cur.words[i].start -= cur.start
+		}
+		out = append(out, cur)
+	}
+
+	n := len(q)
+	for i := 0; i < n; {
+		c := q[i]
+		next := byte(0)
+		if i+1 < n {
+			next = q[i+1]
+		}
+		switch {
+		case c == ';' && !versioned:
+			finish(i)
+			cur = &lexed{start: i + 1, empty: true}
+			depth, prevWord = 0, ""
+			i++
+
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			cur.parse.WriteByte(c)
+			i++
+
+		case c == '-' && next == '-' && (d != dialectMySQL || i+2 >= n || q[i+2] <= ' '):
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = n - i
+			}
+			cur.parse.WriteByte(' ')
+			i += j
+
+		case c == '#' && d == dialectMySQL:
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = n - i
+			}
+			cur.parse.WriteByte(' ')
+			i += j
+
+		case c == '/' && next == '*':
+			if d == dialectMySQL && i+2 < n && q[i+2] == '!' {
+				code(i)
+				j := i + 3
+				for j < n && q[j] >= '0' && q[j] <= '9' {
+					j++
+				}
+				versioned = true
+				cur.parse.WriteByte(' ')
+				i = j
+				break
+			}
+			j := strings.Index(q[i+2:], "*/")
+			if j < 0 {
+				return nil, &lexError{"unterminated comment", i}
+			}
+			end := i + 2 + j + 2
+			if d == dialectMySQL && !cur.empty {
+				cur.parse.WriteString(q[i:end]) // optimizer hints live here
+			} else {
+				cur.parse.WriteByte(' ')
+			}
+			i = end
+
+		case c == '*' && next == '/' && versioned:
+			versioned = false
+			cur.parse.WriteByte(' ')
+			i += 2
+
+		case c == '\'' || c == '"' && d == dialectMySQL:
+			code(i)
+			j, err := scanQuoted(q, i, c, d == dialectMySQL)
+			if err != nil {
+				return nil, err
+			}
+			if prevWord == "as" || prevWord == "separator" {
+				// The grammar wants a real string here (an alias or a
+				// GROUP_CONCAT separator): hand it over as one.
+				cur.parse.WriteString(mysqlString(q[i:j], d))
+			} else {
+				addLit(q[i:j], false)
+			}
+			prevWord = ""
+			i = j
+
+		case c == '`' || c == '"' || c == '[' && d == dialectSQLite:
+			code(i)
+			closer := c
+			if c == '[' {
+				closer = ']'
+			}
+			j, err := scanQuoted(q, i, closer, false)
+			if err != nil {
+				return nil, err
+			}
+			name := q[i+1 : j-1]
+			if closer != ']' {
+				name = strings.ReplaceAll(name, string([]byte{closer, closer}), string(closer))
+			}
+			if cur.quoted == nil {
+				cur.quoted = make(map[string]bool)
+			}
+			cur.quoted[strings.ToLower(name)] = true
+			cur.words = append(cur.words, word{lower: strings.ToLower(name), depth: depth, start: i, pstart: cur.parse.Len(), quoted: true})
+			cur.parse.WriteByte('`')
+			cur.parse.WriteString(strings.ReplaceAll(name, "`", "``"))
+			cur.parse.WriteByte('`')
+			prevWord = ""
+			i = j
+
+		case c == '?':
+			code(i)
+			j := i + 1
+			if d == dialectSQLite {
+				for j < n && q[j] >= '0' && q[j] <= '9' {
+					j++
+				}
+			}
+			addLit(q[i:j], j == i+1)
+			i = j
+
+		case c == ':' && isIdentStart(next):
+			code(i)
+			j := scanWord(q, i+1)
+			addLit(q[i:j], false)
+			i = j
+
+		case c == '$' && d == dialectSQLite && i+1 < n && wordByte[next]:
+			code(i)
+			j := scanWord(q, i+1)
+			addLit(q[i:j], false)
+			i = j
+
+		case c == '@':
+			code(i)
+			j := i + 1
+			if d == dialectMySQL && next == '@' {
+				j++
+			}
+			if d == dialectMySQL && j < n && (q[j] == '\'' || q[j] == '"' || q[j] == '`') {
+				k, err := scanQuoted(q, j, q[j], q[j] != '`')
+				if err != nil {
+					return nil, err
+				}
+				j = k
+			} else {
+				for j < n && (wordByte[q[j]] || q[j] == '.' && d == dialectMySQL) {
+					j++
+				}
+			}
+			if j == i+1 {
+				cur.parse.WriteByte(c)
+				i++
+				break
+			}
+			addLit(q[i:j], false)
+			i = j
+
+		case c == '|' && next == '|':
+			code(i)
+			cur.concat = true
+			cur.parse.WriteString("||")
+			i += 2
+
+		case c == '(' || c == ')':
+			code(i)
+			if c == '(' {
+				depth++
+			} else {
+				depth--
+			}
+			cur.parse.WriteByte(c)
+			prevWord = ""
+			i++
+
+		case wordByte[c]:
+			code(i)
+			j := scanWord(q, i)
+			w := q[i:j]
+			if j < n && q[j] == '\'' && isLiteralPrefix(w, d) {
+				k, err := scanQuoted(q, j, '\'', d == dialectMySQL)
+				if err != nil {
+					return nil, err
+				}
+				addLit(q[i:k], false)
+				i = k
+				break
+			}
+			if c >= '0' && c <= '9' {
+				cur.parse.WriteString(w)
+				i = j
+				break
+			}
+			lw := strings.ToLower(w)
+			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i, pstart: cur.parse.Len()})
+			cur.parse.WriteString(w)
+			prevWord = lw
+			i = j
+
+		default:
+			code(i)
+			cur.parse.WriteByte(c)
+			if c != '.' {
+				prevWord = ""
+			}
+			i++
+		}
+	}
+	if versioned {
+		return nil, &lexError{"unterminated /*! comment", n}
+	}
+	finish(n)
+	return out, nil
+}
+
+func isIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+func scanWord(q string, i int) int {
+	for i < len(q) && wordByte[q[i]] {
+		i++
+	}
+	return i
+}
+
+// isLiteralPrefix reports whether w, written right before a quote, makes the
+// quoted text one literal: X'..', B'..', N'..' or a charset introducer.
+func isLiteralPrefix(w string, d dialect) bool {
+	switch strings.ToLower(w) {
+	case "x":
+		return true
+	case "b", "n":
+		return d == dialectMySQL
+	}
+	return d == dialectMySQL && w[0] == '_'
+}
+
+// scanQuoted returns the offset just past the quoted text that starts at
+// q[i], closed by closer. A doubled closer stands for itself; with
+// backslash, a backslash escapes the next byte (MySQL strings).
+func scanQuoted(q string, i int, closer byte, backslash bool) (int, error) {
+	for j := i + 1; j < len(q); j++ {
+		switch q[j] {
+		case '\\':
+			if backslash {
+				j++
+			}
+		case closer:
+			if j+1 < len(q) && q[j+1] == closer {
+				j++
+				continue
+			}
+			return j + 1, nil
+		}
+	}
+	what := "unterminated string literal"
+	if closer != '\'' && closer != '"' || closer == '"' && !backslash {
+		what = "unterminated quoted identifier"
+	}
+	return 0, &lexError{what, i}
+}
+
+// mysqlString turns a string literal of dialect d into one that sqlparser's
+// MySQL tokenizer decodes to the same value.
+func mysqlString(s string, d dialect) string {
+	if d == dialectMySQL {
+		return s
+	}
+	body := strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(body) + "'"
+}

@@ -1,0 +1,715 @@
+package softdelete
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xwb1989/sqlparser"
+)
+
+// ErrRefused is matched (with errors.Is) by every error that refuses a
+// statement naming a soft-delete table that softdelete cannot rewrite.
+var ErrRefused = errors.New("softdelete: statement refused")
+
+// RefusedError is the error for a statement that names a soft-delete table
+// and that softdelete will not send: it cannot rewrite it safely, or sending
+// it would destroy rows (REPLACE, TRUNCATE) without WithForce. Nothing was
+// sent to the database.
+type RefusedError struct {
+	Table  string // the soft-delete table concerned
+	Reason string // what is wrong with the statement
+	Err    error  // the underlying cause, such as sqlparser's syntax error, or nil
+}
+
+func (e *RefusedError) Error() string {
+	var b strings.Builder
+	b.WriteString("softdelete: refusing statement on soft-delete table ")
+	b.WriteString(e.Table)
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(strings.TrimPrefix(e.Err.Error(), "softdelete: "))
+	}
+	b.WriteString(" (nothing was sent; to send it as written use softdelete.WithForce(softdelete.WithIncludeDeleted(ctx)))")
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrRefused) true.
+func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// rewriter rewrites statements for one configuration. It is pure: SQL text
+// and a mode in, SQL text out; the cache only remembers its answers.
+type rewriter struct {
+	d      dialect
+	tables *tableSet
+	now    sqlparser.Expr // what a soft DELETE stamps
+	cache  *cache         // nil when disabled
+}
+
+// rewrite returns the statement to send for q under mode m. When nothing
+// needs rewriting it returns q itself.
+func (r *rewriter) rewrite(q string, m *mode) (string, error) {
+	if m.raw() || !r.tables.mentionedIn(q) {
+		return q, nil
+	}
+	if r.cache == nil {
+		return r.rewriteText(q, m)
+	}
+	if out, err, ok := r.cache.get(m.key, q); ok {
+		return out, err
+	}
+	out, err := r.rewriteText(q, m)
+	r.cache.put(m.key, q, out, err)
+	return out, err
+}
+
+// rewriteText is rewrite without the fast path and the cache.
+func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "internal error while rewriting", Err: fmt.Errorf("%v", p)}
+		}
+	}()
+	if err := r.checkMode(m); err != nil {
+		return "", err
+	}
+	stmts, err := lexStatements(q, r.d)
+	if err != nil {
+		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it", Err: err}
+	}
+	if m.restore && len(stmts) != 1 {
+		return "", fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
+	}
+	outs := make([]string, len(stmts))
+	changed := false
+	for i, st := range stmts {
+		o, ch, err := r.rewriteStatement(st, m)
+		if err != nil {
+			return "", err
+		}
+		outs[i], changed = o, changed || ch
+	}
+	if !changed {
+		return q, nil
+	}
+	return strings.Join(outs, ";"), nil
+}
+
+// checkMode refuses table names in the mode that are not soft-delete tables.
+func (r *rewriter) checkMode(m *mode) error {
+	for _, t := range m.tables {
+		if r.tables.lookup(t.name) == nil {
+			fn := "WithIncludeDeleted"
+			if t.f == filterDeleted {
+				fn = "WithOnlyDeleted"
+			}
+			if m.restore {
+				fn = "Restore"
+			}
+			return fmt.Errorf("softdelete: %s names %q, which is not a soft-delete table (tables: %s)",
+				fn, t.name, strings.Join(r.tables.names, ", "))
+		}
+	}
+	return nil
+}
+
+// mentioned returns the first soft-delete table named in q, for messages.
+func (r *rewriter) mentioned(q string) string {
+	n := len(q)
+	for i := 0; i < n; {
+		if !wordByte[q[i]] {
+			i++
+			continue
+		}
+		j := scanWord(q, i)
+		if t := r.tables.lookup(strings.ToLower(q[i:j])); t != nil {
+			return t.name
+		}
+		i = j
+	}
+	return "?"
+}
+
+// statementWords may start the statement that EXPLAIN, DESCRIBE or ANALYZE
+// prefixes.
+var statementWords = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
+	"replace": true, "with": true, "values": true, "table": true}
+
+// rewriteStatement rewrites one statement of a (possibly multi-statement)
+// text. It reports whether the text changed.
+func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
+	if st.empty || !r.tables.mentionedIn(st.text) {
+		return st.text, false, nil
+	}
+	switch st.firstWord() {
+	case "explain", "describe", "desc", "analyze":
+		// EXPLAIN SELECT, ANALYZE DELETE (which MariaDB runs!): rewrite the
+		// statement after the prefix. DESCRIBE t, ANALYZE TABLE t: metadata.
+		for _, w := range st.words[1:] {
+			if w.depth == 0 && !w.quoted && statementWords[w.lower] {
+				out, changed, err := r.rewriteTail(st, w.start, m)
+				return out, changed, err
+			}
+		}
+		return st.text, false, nil
+	}
+	stmt, perr := parse(st.parseText())
+	if perr != nil {
+		return r.fallback(st, m, perr)
+	}
+	s := &scope{r: r, m: m, st: st}
+	out := s.statement(stmt)
+	if s.err != nil {
+		return "", false, s.err
+	}
+	if !s.changed {
+		return st.text, false, nil
+	}
+	if st.concat {
+		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
+		// reads it as concatenation. Printing it back as OR could change
+		// the statement's meaning, so refuse.
+		return "", false, &RefusedError{Table: s.firstSoft, Reason: "the || operator is ambiguous (OR, or string concatenation); write OR or concat()"}
+	}
+	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted}
+	txt, err := p.print(out)
+	if err != nil {
+		return "", false, &RefusedError{Table: s.firstSoft, Reason: "cannot print the rewrite", Err: err}
+	}
+	return st.text[:st.lead] + txt, true, nil
+}
+
+// rewriteTail rewrites the part of st from offset at on, as a statement of
+// its own, and keeps what comes before it verbatim.
+func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error) {
+	subs, err := lexStatements(st.text[at:], r.d)
+	if err != nil || len(subs) != 1 {
+		return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "cannot split the statement", Err: err}
+	}
+	out, changed, err := r.rewriteStatement(subs[0], m)
+	if err != nil || !changed {
+		return st.text, false, err
+	}
+	return st.text[:at] + out, true, nil
+}
+
+// parse parses one statement with sqlparser, without its logging.
+func parse(text string) (sqlparser.Statement, error) {
+	tok := sqlparser.NewStringTokenizer(text)
+	stmt, err := sqlparser.ParseNext(tok)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqlparser.ParseNext(tok); err != io.EOF {
+		return nil, fmt.Errorf("unexpected text after the statement")
+	}
+	return stmt, nil
+}
+
+// safeFirstWords start statements that read no rows of any table.
+var safeFirstWords = map[string]bool{"show": true, "use": true, "pragma": true, "begin": true, "start": true,
+	"commit": true, "rollback": true, "savepoint": true, "release": true, "optimize": true, "repair": true,
+	"check": true, "checksum": true, "vacuum": true, "reindex": true, "lock": true, "unlock": true,
+	"flush": true, "grant": true, "revoke": true, "attach": true, "detach": true, "kill": true}
+
+// fallback decides on a statement that names a soft-delete table and that
+// sqlparser cannot read: send it untouched when it provably needs no
+// rewrite, rewrite around what sqlparser cannot read when that is safe,
+// refuse it otherwise.
+func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error) {
+	first := st.firstWord()
+	switch {
+	case safeFirstWords[first]:
+		return st.text, false, nil
+	case first == "insert" && !st.has("select") && !st.has("replace"):
+		// INSERT [OR IGNORE] ... VALUES ... [ON CONFLICT ...] [RETURNING ...]:
+		// it reads no other row and destroys none.
+		return st.text, false, nil
+	case (first == "create" || first == "alter" || first == "drop") && !st.has("select"):
+		return st.text, false, nil
+	case m.includeAll && !m.onlyPrimary && !m.restore && !m.anyDeletedOnly() &&
+		!st.has("delete") && !st.has("replace") && !st.has("truncate"):
+		// Under WithIncludeDeleted every table is read unfiltered, and the
+		// statement deletes nothing: as written is exactly right. This is
+		// how a CTE or a window function over soft-delete tables runs.
+		return st.text, false, nil
+	case first == "update" || first == "delete":
+		// UPDATE/DELETE ... RETURNING cols (SQLite): rewrite the statement
+		// before RETURNING and keep the list, which reads only the rows
+		// the statement touches.
+		for i, w := range st.words {
+			if w.depth == 0 && !w.quoted && w.lower == "returning" {
+				for _, x := range st.words[i+1:] {
+					if x.lower == "select" {
+						goto refuse
+					}
+				}
+				head := strings.TrimRight(st.text[:w.start], " \t\r\n")
+				subs, err := lexStatements(head, r.d)
+				if err != nil || len(subs) != 1 {
+					goto refuse
+				}
+				sub := subs[0]
+				stmt, err := parse(sub.parseText())
+				if err != nil {
+					goto refuse
+				}
+				s := &scope{r: r, m: m, st: sub}
+				out := s.statement(stmt)
+				if s.err != nil {
+					return "", false, s.err
+				}
+				if !s.changed {
+					return st.text, false, nil
+				}
+				p := &printer{d: r.d, lits: sub.lits, quoted: sub.quoted}
+				txt, err := p.print(out)
+				if err != nil {
+					goto refuse
+				}
+				return sub.text[:sub.lead] + txt + " " + st.text[w.start:], true, nil
+			}
+		}
+	}
+refuse:
+	return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse it (CTEs, window functions and some dialect syntax are not supported)", Err: perr}
+}
+
+// scope is the state of one statement's rewrite.
+type scope struct {
+	r         *rewriter
+	m         *mode
+	st        *lexed
+	primary   string                               // the primary table, for WithOnlyDeleted()
+	stamp     map[*sqlparser.AliasedTableExpr]bool // targets of a soft DELETE
+	changed   bool
+	firstSoft string // the first soft-delete table met, for messages
+	err       error
+}
+
+func (s *scope) refuse(table, format string, args ...any) {
+	if s.err == nil {
+		s.err = &RefusedError{Table: table, Reason: fmt.Sprintf(format, args...)}
+	}
+}
+
+// soft returns the soft-delete table a table name refers to, or nil.
+func (s *scope) soft(tn sqlparser.TableName) *softTable {
+	t := s.r.tables.lookup(tn.Name.String())
+	if t != nil && s.firstSoft == "" {
+		s.firstSoft = t.name
+	}
+	return t
+}
+
+// filterFor returns what the statement may see of table t.
+func (s *scope) filterFor(t *softTable) filter {
+	if s.m.onlyPrimary && t.name == s.primary {
+		return filterDeleted
+	}
+	if f, ok := s.m.filterOf(t.name); ok {
+		return f
+	}
+	if s.m.includeAll {
+		return filterAll
+	}
+	return filterLive
+}
+
+// ref is how a predicate names the table of te: its alias, else its name.
+func ref(te *sqlparser.AliasedTableExpr, tn sqlparser.TableName) sqlparser.TableName {
+	if !te.As.IsEmpty() {
+		return sqlparser.TableName{Name: te.As}
+	}
+	return tn
+}
+
+// statement rewrites a parsed statement in place and returns the statement
+// to print, which differs from stmt when a DELETE became an UPDATE.
+func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
+	switch n := stmt.(type) {
+	case sqlparser.SelectStatement:
+		s.setPrimary(primaryOf(n), "the statement")
+		s.selectStatement(n)
+	case *sqlparser.Insert:
+		if n.Action == sqlparser.ReplaceStr && s.soft(n.Table) != nil && !s.m.force {
+			s.refuse(s.soft(n.Table).name, "REPLACE deletes the rows it replaces; use INSERT ... ON DUPLICATE KEY UPDATE, or WithForce")
+			return n
+		}
+		if sel, ok := n.Rows.(sqlparser.SelectStatement); ok {
+			s.setPrimary(primaryOf(sel), "the INSERT's SELECT")
+			s.selectStatement(sel)
+		} else {
+			s.subqueries(n.Rows)
+		}
+		s.subqueries(n.OnDup)
+	case *sqlparser.Update:
+		s.setPrimary(firstTable(n.TableExprs), "the UPDATE")
+		s.update(n)
+	case *sqlparser.Delete:
+		return s.delete(n)
+	case *sqlparser.Set:
+		s.subqueries(n.Exprs)
+	case *sqlparser.DDL:
+		if t := s.soft(n.Table); n.Action == sqlparser.TruncateStr && t != nil && !s.m.force {
+			s.refuse(t.name, "TRUNCATE deletes every row; use WithForce")
+		}
+		if s.st.has("select") && !s.m.includeAll {
+			s.refuse(s.r.mentioned(s.st.text), "CREATE ... AS SELECT is not rewritten; filter by hand and use WithIncludeDeleted")
+		}
+	}
+	return stmt
+}
+
+// setPrimary resolves the primary table for WithOnlyDeleted().
+func (s *scope) setPrimary(name, what string) {
+	s.primary = name
+	if !s.m.onlyPrimary {
+		return
+	}
+	if name == "" || s.r.tables.lookup(name) == nil {
+		if name == "" {
+			name = "(no table)"
+		}
+		s.refuse(s.r.mentioned(s.st.text), "WithOnlyDeleted() applies to the primary table of %s, %s, which is not a soft-delete table; name the tables: WithOnlyDeleted(ctx, \"posts\")", what, name)
+	}
+}
+
+// primaryOf returns the first table of the outermost FROM, lower case.
+func primaryOf(ss sqlparser.SelectStatement) string {
+	switch n := ss.(type) {
+	case *sqlparser.Select:
+		return firstTable(n.From)
+	case *sqlparser.Union:
+		return primaryOf(n.Left)
+	case *sqlparser.ParenSelect:
+		return primaryOf(n.Select)
+	}
+	return ""
+}
+
+func firstTable(exprs sqlparser.TableExprs) string {
+	if len(exprs) == 0 || isDual(exprs) {
+		return ""
+	}
+	switch n := exprs[0].(type) {
+	case *sqlparser.AliasedTableExpr:
+		switch e := n.Expr.(type) {
+		case sqlparser.TableName:
+			return strings.ToLower(e.Name.String())
+		case *sqlparser.Subquery:
+			return primaryOf(e.Select)
+		}
+	case *sqlparser.ParenTableExpr:
+		return firstTable(n.Exprs)
+	case *sqlparser.JoinTableExpr:
+		return firstTable(sqlparser.TableExprs{n.LeftExpr})
+	}
+	return ""
+}
+
+func (s *scope) selectStatement(ss sqlparser.SelectStatement) {
+	switch n := ss.(type) {
+	case *sqlparser.Select:
+		preds := s.placeAll(n.From)
+		s.subqueries(n.SelectExprs, n.Where, n.GroupBy, n.Having, n.OrderBy, n.Limit)
+		n.Where = s.and(n.Where, preds)
+	case *sqlparser.Union:
+		s.selectStatement(n.Left)
+		s.selectStatement(n.Right)
+		s.subqueries(n.OrderBy, n.Limit)
+	case *sqlparser.ParenSelect:
+		s.selectStatement(n.Select)
+	}
+}
+
+// subqueries rewrites every subquery in nodes, each in its own scope of
+// tables.
+func (s *scope) subqueries(nodes ...sqlparser.SQLNode) {
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		if sq, ok := node.(*sqlparser.Subquery); ok {
+			s.selectStatement(sq.Select)
+			return false, nil
+		}
+		return true, nil
+	}, nodes...)
+}
+
+// placeAll filters the tables of a FROM list (or UPDATE/DELETE table list)
+// and returns the predicates that belong in the WHERE.
+func (s *scope) placeAll(exprs sqlparser.TableExprs) []sqlparser.Expr {
+	var preds []sqlparser.Expr
+	for _, te := range exprs {
+		preds = append(preds, s.place(te)...)
+	}
+	return preds
+}
+
+// place filters the tables of one table expression. Predicates for the
+// nullable side of an outer join go into that join's ON; the others are
+// returned, to go into the ON of an enclosing outer join whose nullable side
+// this is, or else into the WHERE. An inner join's filters could go either
+// way; the WHERE is where people look for them.
+func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
+	switch n := te.(type) {
+	case *sqlparser.AliasedTableExpr:
+		switch e := n.Expr.(type) {
+		case sqlparser.TableName:
+			t := s.soft(e)
+			if t == nil {
+				return nil
+			}
+			f := s.filterFor(t)
+			if s.stamp[n] {
+				f = filterLive // a soft DELETE stamps live rows only
+			}
+			if f == filterAll {
+				return nil
+			}
+			op := sqlparser.IsNullStr
+			if f == filterDeleted {
+				op = sqlparser.IsNotNullStr
+			}
+			return []sqlparser.Expr{&sqlparser.IsExpr{Operator: op, Expr: &sqlparser.ColName{
+				Name: sqlparser.NewColIdent(t.column), Qualifier: ref(n, e)}}}
+		case *sqlparser.Subquery:
+			s.selectStatement(e.Select)
+		}
+	case *sqlparser.ParenTableExpr:
+		return s.placeAll(n.Exprs)
+	case *sqlparser.JoinTableExpr:
+		left, right := s.place(n.LeftExpr), s.place(n.RightExpr)
+		s.subqueries(n.Condition.On)
+		switch n.Join {
+		case sqlparser.LeftJoinStr, sqlparser.NaturalLeftJoinStr:
+			s.attach(n, n.RightExpr, right)
+			return left
+		case sqlparser.RightJoinStr, sqlparser.NaturalRightJoinStr:
+			s.attach(n, n.LeftExpr, left)
+			return right
+		}
+		return append(left, right...)
+	}
+	return nil
+}
+
+// attach puts the predicates of the nullable side of an outer join into its
+// ON, so the outer rows stay. A join without ON (USING, NATURAL) gets the
+// nullable table wrapped in a filtered derived table instead.
+func (s *scope) attach(j *sqlparser.JoinTableExpr, side sqlparser.TableExpr, preds []sqlparser.Expr) {
+	if len(preds) == 0 {
+		return
+	}
+	if j.Condition.On != nil {
+		j.Condition.On = s.andExpr(j.Condition.On, preds)
+		return
+	}
+	te, ok := side.(*sqlparser.AliasedTableExpr)
+	tn, isTable := sqlparser.TableName{}, false
+	if ok {
+		tn, isTable = te.Expr.(sqlparser.TableName)
+	}
+	if !isTable {
+		s.refuse(s.firstSoft, "cannot filter a joined group of tables on the nullable side of an outer join without ON; write the join with ON")
+		return
+	}
+	inner := &sqlparser.AliasedTableExpr{Expr: tn, Partitions: te.Partitions, As: te.As, Hints: te.Hints}
+	alias := te.As
+	if alias.IsEmpty() {
+		alias = tn.Name
+	}
+	*te = sqlparser.AliasedTableExpr{
+		Expr: &sqlparser.Subquery{Select: &sqlparser.Select{
+			SelectExprs: sqlparser.SelectExprs{&sqlparser.StarExpr{}},
+			From:        sqlparser.TableExprs{inner},
+			Where:       s.and(nil, preds),
+		}},
+		As: alias,
+	}
+}
+
+// and adds predicates to a WHERE, keeping the user's condition in
+// parentheses so that its precedence stays.
+func (s *scope) and(where *sqlparser.Where, preds []sqlparser.Expr) *sqlparser.Where {
+	if len(preds) == 0 {
+		return where
+	}
+	var e sqlparser.Expr
+	if where != nil {
+		e = where.Expr
+	}
+	return &sqlparser.Where{Type: sqlparser.WhereStr, Expr: s.andExpr(e, preds)}
+}
+
+func (s *scope) andExpr(e sqlparser.Expr, preds []sqlparser.Expr) sqlparser.Expr {
+	s.changed = true
+	if e != nil {
+		if _, ok := e.(*sqlparser.ParenExpr); !ok {
+			e = &sqlparser.ParenExpr{Expr: e}
+		}
+	}
+	for _, p := range preds {
+		if e == nil {
+			e = p
+		} else {
+			e = &sqlparser.AndExpr{Left: e, Right: p}
+		}
+	}
+	return e
+}
+
+// restoreColumn is the column name Restore writes in its UPDATE; the
+// rewriter replaces it with the table's deleted column.
+const restoreColumn = "softdelete_deleted_column"
+
+func (s *scope) update(n *sqlparser.Update) {
+	if s.m.restore {
+		t := s.restoreTarget(n)
+		if t == nil {
+			return
+		}
+		n.Exprs[0].Name = &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
+		s.changed = true
+	}
+	preds := s.placeAll(n.TableExprs)
+	s.subqueries(n.Exprs, n.Where, n.OrderBy, n.Limit)
+	n.Where = s.and(n.Where, preds)
+}
+
+// restoreTarget checks that an UPDATE under Restore is the one it builds.
+func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
+	if len(n.TableExprs) == 1 && len(n.Exprs) == 1 && n.Exprs[0].Name.Name.EqualString(restoreColumn) {
+		if te, ok := n.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
+			if tn, ok := te.Expr.(sqlparser.TableName); ok {
+				if t := s.soft(tn); t != nil {
+					return t
+				}
+			}
+		}
+	}
+	s.refuse(s.r.mentioned(s.st.text), "not a statement built by Restore")
+	return nil
+}
+
+// delete rewrites a DELETE: on soft-delete tables, unless forced, into an
+// UPDATE that stamps the deleted column of rows not yet stamped.
+func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
+	// The tables the DELETE removes rows from.
+	var targets []*sqlparser.AliasedTableExpr
+	if len(n.Targets) == 0 {
+		te, _ := n.TableExprs[0].(*sqlparser.AliasedTableExpr)
+		targets = append(targets, te)
+		if len(n.Partitions) > 0 {
+			te.Partitions, n.Partitions = n.Partitions, nil
+		}
+	} else {
+		for _, tn := range n.Targets {
+			te := findTable(n.TableExprs, tn)
+			if te == nil {
+				s.refuse(s.r.mentioned(s.st.text), "cannot find the DELETE target %s among its tables", sqlparser.String(tn))
+				return n
+			}
+			targets = append(targets, te)
+		}
+	}
+	var soft, plain []string
+	var softTargets []*softTable
+	for _, te := range targets {
+		tn, _ := te.Expr.(sqlparser.TableName)
+		if t := s.soft(tn); t != nil {
+			soft = append(soft, t.name)
+			softTargets = append(softTargets, t)
+		} else {
+			plain = append(plain, sqlparser.String(tn))
+		}
+	}
+	s.setPrimary(strings.ToLower(targetName(targets[0])), "the DELETE")
+	if s.err != nil {
+		return n
+	}
+	if len(soft) == 0 || s.m.force {
+		// A real DELETE: its tables are filtered like any read, so it
+		// deletes only the rows the statement sees.
+		preds := s.placeAll(n.TableExprs)
+		s.subqueries(n.Where, n.OrderBy, n.Limit)
+		n.Where = s.and(n.Where, preds)
+		return n
+	}
+	if len(plain) > 0 {
+		s.refuse(soft[0], "a DELETE from both soft-delete tables (%s) and plain tables (%s) cannot be one statement; split it, or use WithForce",
+			strings.Join(soft, ", "), strings.Join(plain, ", "))
+		return n
+	}
+	s.stamp = make(map[*sqlparser.AliasedTableExpr]bool, len(targets))
+	var set sqlparser.UpdateExprs
+	for i, te := range targets {
+		t := softTargets[i]
+		if s.filterFor(t) == filterDeleted {
+			s.refuse(t.name, "a soft DELETE under WithOnlyDeleted would stamp rows already deleted; add WithForce to delete them for good")
+			return n
+		}
+		s.stamp[te] = true
+		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
+		if len(n.Targets) > 0 {
+			col.Qualifier = ref(te, te.Expr.(sqlparser.TableName))
+		}
+		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: s.r.now})
+	}
+	preds := s.placeAll(n.TableExprs)
+	s.subqueries(n.Where, n.OrderBy, n.Limit)
+	s.changed = true
+	return &sqlparser.Update{
+		Comments:   n.Comments,
+		TableExprs: n.TableExprs,
+		Exprs:      set,
+		Where:      s.and(n.Where, preds),
+		OrderBy:    n.OrderBy,
+		Limit:      n.Limit,
+	}
+}
+
+func targetName(te *sqlparser.AliasedTableExpr) string {
+	if tn, ok := te.Expr.(sqlparser.TableName); ok {
+		return tn.Name.String()
+	}
+	return ""
+}
+
+// findTable finds the table a multi-table DELETE target names: by alias,
+// or by name where the table has no alias.
+func findTable(exprs sqlparser.TableExprs, target sqlparser.TableName) *sqlparser.AliasedTableExpr {
+	for _, te := range exprs {
+		switch n := te.(type) {
+		case *sqlparser.AliasedTableExpr:
+			tn, ok := n.Expr.(sqlparser.TableName)
+			if !ok {
+				continue
+			}
+			if !n.As.IsEmpty() {
+				if target.Qualifier.IsEmpty() && strings.EqualFold(n.As.String(), target.Name.String()) {
+					return n
+				}
+				continue
+			}
+			if strings.EqualFold(tn.Name.String(), target.Name.String()) &&
+				(target.Qualifier.IsEmpty() || strings.EqualFold(tn.Qualifier.String(), target.Qualifier.String())) {
+				return n
+			}
+		case *sqlparser.ParenTableExpr:
+			if f := findTable(n.Exprs, target); f != nil {
+				return f
+			}
+		case *sqlparser.JoinTableExpr:
+			if f := findTable(sqlparser.TableExprs{n.LeftExpr, n.RightExpr}, target); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}

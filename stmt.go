@@ -1,0 +1,166 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+)
+
+// stmt is a prepared statement. Its text is rewritten for the mode of each
+// execution, so a statement prepared under one context and executed under
+// WithIncludeDeleted honours the latter: each distinct rewrite is prepared
+// once on the inner connection and kept until Close.
+//
+// stmt always implements StmtExecContext and StmtQueryContext, whether the
+// inner statement does or not: without them database/sql would execute it
+// without a context, and the modes the context carries would be lost. For an
+// inner statement without them it does what database/sql would.
+//
+// database/sql never uses one driver.Stmt from two goroutines at once, so
+// stmt needs no lock.
+type stmt struct {
+	c      *conn
+	query  string      // as the user wrote it
+	plain  bool        // names no soft-delete table: def serves every mode
+	def    driver.Stmt // prepared at Prepare, under the mode of its context
+	defKey string      // that mode's key
+	defSQL string      // def's rewritten text
+	byKey  map[string]driver.Stmt
+	extra  []driver.Stmt // inner statements prepared after def
+}
+
+func (s *stmt) Close() error {
+	err := s.def.Close()
+	for _, is := range s.extra {
+		err = errors.Join(err, is.Close())
+	}
+	return err
+}
+
+func (s *stmt) NumInput() int { return s.def.NumInput() }
+
+// pick returns the inner statement for the mode of ctx.
+func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
+	if s.plain {
+		return s.def, nil
+	}
+	m := modeFrom(ctx)
+	if m.key == s.defKey {
+		return s.def, nil
+	}
+	if is, ok := s.byKey[m.key]; ok {
+		return is, nil
+	}
+	q, err := s.c.rw.rewrite(s.query, m)
+	if err != nil {
+		return nil, err
+	}
+	var is driver.Stmt
+	if q == s.defSQL {
+		is = s.def
+	} else {
+		if is, err = s.c.prepareInner(ctx, q); err != nil {
+			return nil, err
+		}
+		s.extra = append(s.extra, is)
+	}
+	if s.byKey == nil {
+		s.byKey = make(map[string]driver.Stmt)
+	}
+	s.byKey[m.key] = is
+	return is, nil
+}
+
+// Exec executes under the default mode.
+//
+// Deprecated: database/sql calls ExecContext.
+func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
+	is, err := s.pick(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return is.Exec(args) //nolint:staticcheck // forwarding the deprecated method
+}
+
+// Query queries under the default mode.
+//
+// Deprecated: database/sql calls QueryContext.
+func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
+	is, err := s.pick(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return is.Query(args) //nolint:staticcheck // forwarding the deprecated method
+}
+
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	is, err := s.pick(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sc, ok := is.(driver.StmtExecContext); ok {
+		return sc.ExecContext(ctx, args)
+	}
+	vals, err := values(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return is.Exec(vals) //nolint:staticcheck // the inner statement has nothing else
+}
+
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	is, err := s.pick(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sc, ok := is.(driver.StmtQueryContext); ok {
+		return sc.QueryContext(ctx, args)
+	}
+	vals, err := values(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return is.Query(vals) //nolint:staticcheck // the inner statement has nothing else
+}
+
+// values is database/sql's conversion for drivers without the context
+// methods: named arguments are not supported there.
+func values(args []driver.NamedValue) ([]driver.Value, error) {
+	vals := make([]driver.Value, len(args))
+	for i, a := range args {
+		if a.Name != "" {
+			return nil, errors.New("sql: driver does not support the use of Named Parameters")
+		}
+		vals[i] = a.Value
+	}
+	return vals, nil
+}
+
+type stmtNamedValueChecker struct{ s *stmt }
+
+func (x stmtNamedValueChecker) CheckNamedValue(nv *driver.NamedValue) error {
+	return x.s.def.(driver.NamedValueChecker).CheckNamedValue(nv)
+}
+
+type stmtColumnConverter struct{ s *stmt }
+
+func (x stmtColumnConverter) ColumnConverter(idx int) driver.ValueConverter {
+	return x.s.def.(driver.ColumnConverter).ColumnConverter(idx)
+}
+
+func wrapStmt(s *stmt) driver.Stmt {
+	var mask uint
+	if _, ok := s.def.(driver.NamedValueChecker); ok {
+		mask |= 1 << 0
+	}
+	if _, ok := s.def.(driver.ColumnConverter); ok {
+		mask |= 1 << 1
+	}
+	return wrapStmtMask(s, mask)
+}
