@@ -100,7 +100,8 @@ func (m *mode) with(change func(*mode)) *mode {
 	for _, t := range c.tables {
 		b.WriteByte('|')
 		b.WriteString(t.name)
-		b.WriteByte("=ad"[t.f-filterAll])
+		b.WriteByte('=')
+		b.WriteByte("ad"[t.f-filterAll])
 	}
 	c.key = b.String()
 	return &c

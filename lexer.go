@@ -344,6 +344,13 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 				i++
 				break
 			}
+			if d == dialectMySQL && j > i+1 && q[j-1] != '\'' && q[j-1] != '"' && q[j-1] != '`' {
+				// A MySQL variable: sqlparser reads @name and @@scope.name
+				// as identifiers, which keeps SET @v = ... parseable.
+				cur.parse.WriteString(q[i:j])
+				i = j
+				break
+			}
 			addLit(q[i:j], false)
 			i = j
 
@@ -387,6 +394,14 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 			cur.parse.WriteString(w)
 			prevWord = lw
 			i = j
+
+		case c == '-' && next == '-':
+			// MySQL's "--" without a blank after it is two minus signs;
+			// sqlparser would take it for a comment.
+			code(i)
+			cur.parse.WriteString("- ")
+			prevWord = ""
+			i++
 
 		default:
 			code(i)

@@ -163,6 +163,9 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 	if perr != nil {
 		return r.fallback(st, m, perr)
 	}
+	if err := r.crossCheck(st, stmt); err != nil {
+		return "", false, err
+	}
 	s := &scope{r: r, m: m, st: st}
 	out := s.statement(stmt)
 	if s.err != nil {
@@ -197,6 +200,43 @@ func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error)
 		return st.text, false, err
 	}
 	return st.text[:at] + out, true, nil
+}
+
+// crossCheck guards against sqlparser reading the text differently from
+// the database: every soft-delete table name that the dialect's lexer saw
+// as an identifier must appear as an identifier in the AST. If sqlparser
+// swallowed part of the statement (as a comment, say), the statement is
+// refused rather than sent with a table left unfiltered.
+func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
+	switch stmt.(type) {
+	case sqlparser.SelectStatement, *sqlparser.Insert, *sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
+	default:
+		return nil
+	}
+	var names map[string]bool
+	for _, w := range st.words {
+		if r.tables.lookup(w.lower) == nil {
+			continue
+		}
+		if names == nil {
+			names = make(map[string]bool)
+			_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+				switch n := node.(type) {
+				case sqlparser.TableIdent:
+					names[strings.ToLower(n.String())] = true
+				case sqlparser.ColIdent:
+					names[n.Lowered()] = true
+				case *sqlparser.FuncExpr:
+					names[n.Name.Lowered()] = true
+				}
+				return true, nil
+			}, stmt)
+		}
+		if !names[w.lower] {
+			return &RefusedError{Table: w.lower, Reason: "sqlparser read the statement differently from the database (the table is missing from its parse)"}
+		}
+	}
+	return nil
 }
 
 // parse parses one statement with sqlparser, without its logging.

@@ -1,0 +1,505 @@
+package softdelete
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// testTables is the configuration of the rewriter tests: three soft-delete
+// tables, one with its own column; tags and logs are plain tables.
+var testTables = []string{"users", "posts", "comments:removed_at"}
+
+func testRewriter(t testing.TB, dialect string) *rewriter {
+	t.Helper()
+	rw, err := newRewriter(Config{Dialect: dialect, Tables: testTables, CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rw
+}
+
+// Mode names used by the tables below.
+var testModes = map[string]func(context.Context) context.Context{
+	"default": func(ctx context.Context) context.Context { return ctx },
+	"include": func(ctx context.Context) context.Context { return WithIncludeDeleted(ctx) },
+	"only":    func(ctx context.Context) context.Context { return WithOnlyDeleted(ctx) },
+	"force":   func(ctx context.Context) context.Context { return WithForce(ctx) },
+	"raw":     func(ctx context.Context) context.Context { return WithForce(WithIncludeDeleted(ctx)) },
+	"include posts": func(ctx context.Context) context.Context {
+		return WithIncludeDeleted(ctx, "posts")
+	},
+	"only posts":  func(ctx context.Context) context.Context { return WithOnlyDeleted(ctx, "POSTS") },
+	"force only":  func(ctx context.Context) context.Context { return WithForce(WithOnlyDeleted(ctx)) },
+	"force+posts": func(ctx context.Context) context.Context { return WithForce(WithIncludeDeleted(ctx, "posts")) },
+}
+
+type rewriteCase struct {
+	name    string
+	dialect string // "" means both
+	mode    string
+	in      string
+	want    string // "=" means the input, byte for byte
+	err     string // a substring of the refusal; want is then ignored
+}
+
+func runRewriteCases(t *testing.T, cases []rewriteCase) {
+	t.Helper()
+	rws := map[string]*rewriter{"sqlite": testRewriter(t, "sqlite"), "mysql": testRewriter(t, "mysql")}
+	for _, c := range cases {
+		dialects := []string{"sqlite", "mysql"}
+		if c.dialect != "" {
+			dialects = []string{c.dialect}
+		}
+		for _, d := range dialects {
+			c, d := c, d
+			t.Run(d+"/"+c.name, func(t *testing.T) {
+				mk, ok := testModes[c.mode]
+				if !ok {
+					t.Fatalf("unknown mode %q", c.mode)
+				}
+				got, err := rws[d].rewrite(c.in, modeFrom(mk(context.Background())))
+				if c.err != "" {
+					if err == nil || !strings.Contains(err.Error(), c.err) {
+						t.Fatalf("rewrite(%q) = %q, %v; want error containing %q", c.in, got, err, c.err)
+					}
+					if !strings.HasPrefix(err.Error(), "softdelete: ") {
+						t.Fatalf("error %q lacks the softdelete: prefix", err)
+					}
+					return
+				}
+				want := c.want
+				if want == "=" {
+					want = c.in
+				}
+				want = strings.ReplaceAll(want, "$NOW", map[string]string{
+					"sqlite": "strftime('%Y-%m-%d %H:%M:%f', 'now')", "mysql": "now(6)"}[d])
+				if err != nil {
+					t.Fatalf("rewrite(%q): %v", c.in, err)
+				}
+				if got != want {
+					t.Fatalf("rewrite(%q)\n got: %s\nwant: %s", c.in, got, want)
+				}
+			})
+		}
+	}
+}
+
+func TestRewriteSelect(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "plain table untouched", mode: "default", in: "SELECT * FROM tags WHERE id = ?", want: "="},
+		{name: "point select", mode: "default", in: "SELECT * FROM users WHERE id = ?",
+			want: "select * from users where (id = ?) and users.deleted_at is null"},
+		{name: "no where", mode: "default", in: "SELECT id FROM users",
+			want: "select id from users where users.deleted_at is null"},
+		{name: "alias", mode: "default", in: "SELECT u.id FROM users AS u",
+			want: "select u.id from users as u where u.deleted_at is null"},
+		{name: "per-table column", mode: "default", in: "SELECT * FROM comments c",
+			want: "select * from comments as c where c.removed_at is null"},
+		{name: "OR keeps its precedence", mode: "default", in: "SELECT * FROM users WHERE a = 1 OR b = 2",
+			want: "select * from users where (a = 1 or b = 2) and users.deleted_at is null"},
+		{name: "comma join", mode: "default", in: "SELECT * FROM users u, posts p WHERE p.user_id = u.id",
+			want: "select * from users as u, posts as p where (p.user_id = u.id) and u.deleted_at is null and p.deleted_at is null"},
+		{name: "inner join goes to WHERE", mode: "default", in: "SELECT * FROM users u JOIN posts p ON p.user_id = u.id",
+			want: "select * from users as u join posts as p on p.user_id = u.id where u.deleted_at is null and p.deleted_at is null"},
+		{name: "left join: nullable side in ON", mode: "default",
+			in:   "SELECT * FROM users u LEFT JOIN posts p ON p.user_id = u.id WHERE u.id = ?",
+			want: "select * from users as u left join posts as p on (p.user_id = u.id) and p.deleted_at is null where (u.id = ?) and u.deleted_at is null"},
+		{name: "right join: nullable side in ON", mode: "default",
+			in:   "SELECT * FROM posts p RIGHT JOIN users u ON p.user_id = u.id",
+			want: "select * from posts as p right join users as u on (p.user_id = u.id) and p.deleted_at is null where u.deleted_at is null"},
+		{name: "join with plain table", mode: "default",
+			in:   "SELECT * FROM tags t LEFT JOIN posts p ON p.tag_id = t.id",
+			want: "select * from tags as t left join posts as p on (p.tag_id = t.id) and p.deleted_at is null"},
+		{name: "nested join on the nullable side", mode: "default",
+			in:   "SELECT * FROM users u LEFT JOIN (posts p JOIN comments c ON c.post_id = p.id) ON p.user_id = u.id",
+			want: "select * from users as u left join (posts as p join comments as c on c.post_id = p.id) on (p.user_id = u.id) and p.deleted_at is null and c.removed_at is null where u.deleted_at is null"},
+		{name: "chained left joins", mode: "default",
+			in:   "SELECT * FROM users u LEFT JOIN posts p ON p.user_id = u.id LEFT JOIN comments c ON c.post_id = p.id",
+			want: "select * from users as u left join posts as p on (p.user_id = u.id) and p.deleted_at is null left join comments as c on (c.post_id = p.id) and c.removed_at is null where u.deleted_at is null"},
+		{name: "USING join wraps the nullable table", mode: "default",
+			in:   "SELECT * FROM users u LEFT JOIN posts USING (id)",
+			want: "select * from users as u left join (select * from posts where posts.deleted_at is null) as posts using (id) where u.deleted_at is null"},
+		{name: "IN subquery", mode: "default",
+			in:   "SELECT * FROM tags WHERE id IN (SELECT tag_id FROM posts WHERE title = ?)",
+			want: "select * from tags where id in (select tag_id from posts where (title = ?) and posts.deleted_at is null)"},
+		{name: "EXISTS correlated", mode: "default",
+			in:   "SELECT * FROM users u WHERE EXISTS (SELECT 1 FROM posts p WHERE p.user_id = u.id)",
+			want: "select * from users as u where (exists (select 1 from posts as p where (p.user_id = u.id) and p.deleted_at is null)) and u.deleted_at is null"},
+		{name: "scalar subquery in select list", mode: "default",
+			in:   "SELECT u.id, (SELECT count(*) FROM posts p WHERE p.user_id = u.id) FROM users u",
+			want: "select u.id, (select count(*) from posts as p where (p.user_id = u.id) and p.deleted_at is null) from users as u where u.deleted_at is null"},
+		{name: "derived table", mode: "default",
+			in:   "SELECT x.n FROM (SELECT count(*) AS n FROM users) AS x",
+			want: "select x.n from (select count(*) as n from users where users.deleted_at is null) as x"},
+		{name: "having subquery", mode: "default",
+			in:   "SELECT user_id FROM tags GROUP BY user_id HAVING count(*) > (SELECT count(*) FROM users)",
+			want: "select user_id from tags group by user_id having count(*) > (select count(*) from users where users.deleted_at is null)"},
+		{name: "union branches", mode: "default",
+			in:   "SELECT id FROM users UNION ALL SELECT id FROM posts ORDER BY id LIMIT 5",
+			want: "select id from users where users.deleted_at is null union all select id from posts where posts.deleted_at is null order by id asc limit 5"},
+		{name: "no FROM, no dual", mode: "default", in: "SELECT (SELECT max(id) FROM users)",
+			want: "select (select max(id) from users where users.deleted_at is null)"},
+		{name: "schema-qualified", mode: "default", in: "SELECT * FROM app.users WHERE id = 1",
+			want: "select * from app.users where (id = 1) and app.users.deleted_at is null"},
+		{name: "group, order, limit kept", mode: "default",
+			in:   "SELECT name, count(*) FROM users WHERE age > ? GROUP BY name HAVING count(*) > ? ORDER BY name DESC LIMIT ?",
+			want: "select name, count(*) from users where (age > ?) and users.deleted_at is null group by name having count(*) > ? order by name desc limit ?"},
+		{name: "LIMIT ? OFFSET ? keeps argument order", mode: "default", in: "SELECT * FROM users LIMIT ? OFFSET ?",
+			want: "select * from users where users.deleted_at is null limit ? offset ?"},
+		{name: "LIMIT ?, ? keeps argument order", mode: "default", in: "SELECT * FROM users LIMIT ?, ?",
+			want: "select * from users where users.deleted_at is null limit ?, ?"},
+		{name: "name only in a string", mode: "default", in: "SELECT 'users' FROM tags", want: "="},
+		{name: "name only in a comment", mode: "default", in: "SELECT 1 FROM tags /* users */", want: "="},
+		{name: "leading comment kept", mode: "default", in: "/* app:list */ SELECT id FROM users",
+			want: "/* app:list */ select id from users where users.deleted_at is null"},
+		{name: "upper-case table name", mode: "default", in: "SELECT * FROM USERS",
+			want: "select * from USERS where USERS.deleted_at is null"},
+	})
+}
+
+func TestRewriteModes(t *testing.T) {
+	const join = "SELECT * FROM posts p LEFT JOIN users u ON u.id = p.user_id"
+	runRewriteCases(t, []rewriteCase{
+		{name: "include all: untouched", mode: "include", in: join, want: "="},
+		{name: "raw: untouched", mode: "raw", in: join, want: "="},
+		{name: "force: reads keep filters", mode: "force", in: join,
+			want: "select * from posts as p left join users as u on (u.id = p.user_id) and u.deleted_at is null where p.deleted_at is null"},
+		{name: "only: primary table", mode: "only", in: join,
+			want: "select * from posts as p left join users as u on (u.id = p.user_id) and u.deleted_at is null where p.deleted_at is not null"},
+		{name: "only posts by name", mode: "only posts", in: "SELECT * FROM users u LEFT JOIN posts p ON p.user_id = u.id",
+			want: "select * from users as u left join posts as p on (p.user_id = u.id) and p.deleted_at is not null where u.deleted_at is null"},
+		{name: "include posts by name", mode: "include posts", in: join,
+			want: "select * from posts as p left join users as u on (u.id = p.user_id) and u.deleted_at is null"},
+		{name: "only: every reference to the primary table", mode: "only",
+			in:   "SELECT * FROM posts WHERE id IN (SELECT parent_id FROM posts)",
+			want: "select * from posts where (id in (select parent_id from posts where posts.deleted_at is not null)) and posts.deleted_at is not null"},
+		{name: "only: primary is a plain table", mode: "only", in: "SELECT * FROM tags JOIN posts ON posts.tag_id = tags.id",
+			err: "primary table of the statement, tags, which is not a soft-delete table"},
+		{name: "only: primary through a derived table", mode: "only", in: "SELECT * FROM (SELECT * FROM users) x",
+			want: "select * from (select * from users where users.deleted_at is not null) as x"},
+		{name: "include all: update untouched", mode: "include", in: "UPDATE users SET name = ? WHERE id = ?", want: "="},
+		{name: "only: update trash rows", mode: "only", in: "UPDATE users SET name = ? WHERE id = ?",
+			want: "update users set name = ? where (id = ?) and users.deleted_at is not null"},
+	})
+}
+
+func TestRewriteDelete(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "soft delete", mode: "default", in: "DELETE FROM users WHERE id = ?",
+			want: "update users set deleted_at = $NOW where (id = ?) and users.deleted_at is null"},
+		{name: "soft delete without where", mode: "default", in: "DELETE FROM users",
+			want: "update users set deleted_at = $NOW where users.deleted_at is null"},
+		{name: "soft delete per-table column", mode: "default", in: "DELETE FROM comments WHERE post_id = ?",
+			want: "update comments set removed_at = $NOW where (post_id = ?) and comments.removed_at is null"},
+		{name: "soft delete keeps order and limit", mode: "default", in: "DELETE FROM users WHERE age > ? ORDER BY id LIMIT ?",
+			want: "update users set deleted_at = $NOW where (age > ?) and users.deleted_at is null order by id asc limit ?"},
+		{name: "soft delete with subquery", mode: "default",
+			in:   "DELETE FROM posts WHERE user_id IN (SELECT id FROM users WHERE banned = 1)",
+			want: "update posts set deleted_at = $NOW where (user_id in (select id from users where (banned = 1) and users.deleted_at is null)) and posts.deleted_at is null"},
+		{name: "include: still stamps live rows only", mode: "include", in: "DELETE FROM users WHERE id = ?",
+			want: "update users set deleted_at = $NOW where (id = ?) and users.deleted_at is null"},
+		{name: "only without force is refused", mode: "only", in: "DELETE FROM users WHERE id = ?",
+			err: "would stamp rows already deleted"},
+		{name: "force: hard delete of live rows", mode: "force", in: "DELETE FROM users WHERE id = ?",
+			want: "delete from users where (id = ?) and users.deleted_at is null"},
+		{name: "force only: empty the trash", mode: "force only", in: "DELETE FROM users",
+			want: "delete from users where users.deleted_at is not null"},
+		{name: "raw: exactly as written", mode: "raw", in: "DELETE FROM users WHERE id = ?", want: "="},
+		{name: "plain table delete untouched", mode: "default", in: "DELETE FROM tags WHERE id = ?", want: "="},
+		{name: "plain table delete reading a soft table", mode: "default",
+			in:   "DELETE FROM tags WHERE post_id IN (SELECT id FROM posts)",
+			want: "delete from tags where post_id in (select id from posts where posts.deleted_at is null)"},
+		{name: "multi-table soft delete", dialect: "mysql", mode: "default",
+			in:   "DELETE p FROM posts p JOIN users u ON u.id = p.user_id WHERE u.banned = ?",
+			want: "update posts as p join users as u on u.id = p.user_id set p.deleted_at = now(6) where (u.banned = ?) and p.deleted_at is null and u.deleted_at is null"},
+		{name: "multi-table soft delete of two tables", dialect: "mysql", mode: "default",
+			in:   "DELETE p, c FROM posts p JOIN comments c ON c.post_id = p.id WHERE p.id = ?",
+			want: "update posts as p join comments as c on c.post_id = p.id set p.deleted_at = now(6), c.removed_at = now(6) where (p.id = ?) and p.deleted_at is null and c.removed_at is null"},
+		{name: "multi-table USING form", dialect: "mysql", mode: "default",
+			in:   "DELETE FROM posts USING posts JOIN users ON users.id = posts.user_id WHERE users.id = ?",
+			want: "update posts join users on users.id = posts.user_id set posts.deleted_at = now(6) where (users.id = ?) and posts.deleted_at is null and users.deleted_at is null"},
+		{name: "multi-table delete mixing soft and plain", dialect: "mysql", mode: "default",
+			in:  "DELETE p, t FROM posts p JOIN tags t ON t.id = p.tag_id",
+			err: "soft-delete tables (posts) and plain tables (tags)"},
+		{name: "multi-table delete of a plain table reads soft ones live", dialect: "mysql", mode: "default",
+			in:   "DELETE t FROM tags t JOIN posts p ON p.tag_id = t.id",
+			want: "delete t from tags as t join posts as p on p.tag_id = t.id where p.deleted_at is null"},
+		{name: "DELETE ... RETURNING", dialect: "sqlite", mode: "default", in: "DELETE FROM users WHERE id = ? RETURNING id, name",
+			want: "update users set deleted_at = $NOW where (id = ?) and users.deleted_at is null RETURNING id, name"},
+		{name: "RETURNING with a subquery is refused", dialect: "sqlite", mode: "default",
+			in: "DELETE FROM users WHERE id = ? RETURNING (SELECT count(*) FROM posts)", err: "sqlparser cannot parse it"},
+	})
+}
+
+func TestRewriteWrites(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "update", mode: "default", in: "UPDATE users SET name = ? WHERE id = ?",
+			want: "update users set name = ? where (id = ?) and users.deleted_at is null"},
+		{name: "update with subquery in SET", mode: "default",
+			in:   "UPDATE tags SET n = (SELECT count(*) FROM posts WHERE posts.tag_id = tags.id)",
+			want: "update tags set n = (select count(*) from posts where (posts.tag_id = tags.id) and posts.deleted_at is null)"},
+		{name: "multi-table update", dialect: "mysql", mode: "default",
+			in:   "UPDATE posts p JOIN users u ON u.id = p.user_id SET p.hidden = 1 WHERE u.banned = 1",
+			want: "update posts as p join users as u on u.id = p.user_id set p.hidden = 1 where (u.banned = 1) and p.deleted_at is null and u.deleted_at is null"},
+		{name: "insert values untouched", mode: "default", in: "INSERT INTO users (id, name) VALUES (?, 'x')", want: "="},
+		{name: "insert or ignore untouched", dialect: "sqlite", mode: "default", in: "INSERT OR IGNORE INTO users (name) VALUES (?)", want: "="},
+		{name: "insert returning untouched", dialect: "sqlite", mode: "default", in: "INSERT INTO users (name) VALUES (?) RETURNING id", want: "="},
+		{name: "insert on duplicate key untouched", dialect: "mysql", mode: "default",
+			in: "INSERT INTO users (id, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name)", want: "="},
+		{name: "insert select filters its source", mode: "default",
+			in:   "INSERT INTO tags (name) SELECT title FROM posts WHERE id > ?",
+			want: "insert into tags(name) select title from posts where (id > ?) and posts.deleted_at is null"},
+		{name: "insert values with subquery", mode: "default",
+			in:   "INSERT INTO tags (n) VALUES ((SELECT count(*) FROM users))",
+			want: "insert into tags(n) values ((select count(*) from users where users.deleted_at is null))"},
+		{name: "replace refused", mode: "default", in: "REPLACE INTO users (id, name) VALUES (1, 'x')", err: "REPLACE deletes the rows"},
+		{name: "replace forced", mode: "force", in: "REPLACE INTO users (id, name) VALUES (1, 'x')", want: "="},
+		{name: "insert or replace refused", dialect: "sqlite", mode: "default", in: "INSERT OR REPLACE INTO users (id) VALUES (1)", err: "cannot parse"},
+		{name: "truncate refused", mode: "default", in: "TRUNCATE TABLE users", err: "TRUNCATE deletes every row"},
+		{name: "truncate forced", mode: "force", in: "TRUNCATE TABLE users", want: "="},
+		{name: "truncate plain table", mode: "default", in: "TRUNCATE TABLE tags", want: "="},
+		{name: "DDL untouched", mode: "default", in: "CREATE TABLE users (id int, deleted_at datetime)", want: "="},
+		{name: "create index untouched", mode: "default", in: "CREATE INDEX users_name ON users (name)", want: "="},
+		{name: "create as select refused", mode: "default", in: "CREATE TABLE copy AS SELECT * FROM users", err: "CREATE ... AS SELECT"},
+		{name: "create as select with include", mode: "include", in: "CREATE TABLE copy AS SELECT * FROM users", want: "="},
+	})
+}
+
+func TestRewriteDialectText(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "sqlite backslash is literal", dialect: "sqlite", mode: "default",
+			in:   `SELECT * FROM users WHERE path = 'C:\new\table' AND name = 'it''s'`,
+			want: `select * from users where (path = 'C:\new\table' and name = 'it''s') and users.deleted_at is null`},
+		{name: "mysql escapes kept byte for byte", dialect: "mysql", mode: "default",
+			in:   `SELECT * FROM users WHERE name = 'a\'b' AND note LIKE 'x\_y%' AND t = "q\"q"`,
+			want: `select * from users where (name = 'a\'b' and note like 'x\_y%' and t = "q\"q") and users.deleted_at is null`},
+		{name: "sqlite string that ends in a backslash", dialect: "sqlite", mode: "default",
+			in:   `SELECT * FROM tags WHERE a = 'x\' AND id IN (SELECT id FROM users)`,
+			want: `select * from tags where a = 'x\' and id in (select id from users where users.deleted_at is null)`},
+		{name: "sqlite double-quoted identifiers", dialect: "sqlite", mode: "default",
+			in:   `SELECT "u"."name" FROM "users" AS "u" WHERE "u"."order" = 1`,
+			want: `select "u"."name" from "users" as "u" where ("u"."order" = 1) and "u".deleted_at is null`},
+		{name: "mysql backticks", dialect: "mysql", mode: "default",
+			in:   "SELECT `u`.`name` FROM `users` `u` WHERE `u`.`order` = 1",
+			want: "select `u`.`name` from `users` as `u` where (`u`.`order` = 1) and `u`.deleted_at is null"},
+		{name: "sqlite named parameters", dialect: "sqlite", mode: "default",
+			in:   "SELECT * FROM users WHERE id = :id OR name = @name OR x = $x OR y = ?3",
+			want: "select * from users where (id = :id or name = @name or x = $x or y = ?3) and users.deleted_at is null"},
+		{name: "mysql user variables", dialect: "mysql", mode: "default",
+			in:   "SELECT * FROM users WHERE id = @uid AND @@session.sql_mode <> ''",
+			want: "select * from users where (id = @uid and @@session.sql_mode != '') and users.deleted_at is null"},
+		{name: "mysql optimizer hint", dialect: "mysql", mode: "default",
+			in:   "SELECT /*+ MAX_EXECUTION_TIME(1000) */ id FROM users",
+			want: "select /*+ MAX_EXECUTION_TIME(1000) */ id from users where users.deleted_at is null"},
+		{name: "mysql versioned comment is code", dialect: "mysql", mode: "default",
+			in:   "SELECT id FROM users /*!50000 WHERE id = 1 */",
+			want: "select id from users where (id = 1) and users.deleted_at is null"},
+		{name: "sqlite versioned comment is a comment", dialect: "sqlite", mode: "default",
+			in:   "SELECT id FROM users /*!50000 WHERE id = 1 */",
+			want: "select id from users where users.deleted_at is null"},
+		{name: "mysql -- needs a space", dialect: "mysql", mode: "default",
+			in:   "SELECT 1--1 FROM users -- trailing",
+			want: "select 1 - -1 from users where users.deleted_at is null"},
+		{name: "hex and bit literals", dialect: "mysql", mode: "default",
+			in:   "SELECT * FROM users WHERE a = X'0F' AND b = b'101' AND c = 0x1F AND d = _utf8mb4'x'",
+			want: "select * from users where (a = X'0F' and b = b'101' and c = 0x1F and d = _utf8mb4'x') and users.deleted_at is null"},
+		{name: "cast stays cast", mode: "default", in: "SELECT CAST(id AS CHAR) FROM users",
+			want: "select cast(id as char) from users where users.deleted_at is null"},
+		{name: "sqlite current_timestamp has no parens", dialect: "sqlite", mode: "default",
+			in:   "SELECT * FROM users WHERE created_at < CURRENT_TIMESTAMP",
+			want: "select * from users where (created_at < current_timestamp) and users.deleted_at is null"},
+		{name: "alias given as a string", dialect: "sqlite", mode: "default", in: "SELECT name AS 'the name' FROM users",
+			want: `select name as "the name" from users where users.deleted_at is null`},
+		{name: "alias given as a string", dialect: "mysql", mode: "default", in: "SELECT name AS 'the name' FROM users",
+			want: "select name as `the name` from users where users.deleted_at is null"},
+		{name: "keyword identifier quoted", dialect: "mysql", mode: "default", in: "SELECT `select` FROM users",
+			want: "select `select` from users where users.deleted_at is null"},
+		{name: "|| is refused", mode: "default", in: "SELECT name || 'x' FROM users", err: "|| operator"},
+		{name: "unterminated string", mode: "default", in: "SELECT * FROM users WHERE a = 'x", err: "unterminated string literal"},
+		{name: "unterminated comment", mode: "default", in: "SELECT * FROM users /* x", err: "unterminated comment"},
+	})
+}
+
+func TestRewriteStatements(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "multi-statement: each rewritten", mode: "default",
+			in:   "SELECT 1; DELETE FROM users WHERE id = 1; SELECT * FROM posts",
+			want: "SELECT 1; update users set deleted_at = $NOW where (id = 1) and users.deleted_at is null; select * from posts where posts.deleted_at is null"},
+		{name: "multi-statement: one refusal refuses all", mode: "default",
+			in: "DELETE FROM tags; WITH x AS (SELECT 1) DELETE FROM users", err: "cannot parse"},
+		{name: "semicolon in a string does not split", mode: "default",
+			in:   "SELECT * FROM users WHERE note = 'a;b'",
+			want: "select * from users where (note = 'a;b') and users.deleted_at is null"},
+		{name: "trailing semicolon", mode: "default", in: "DELETE FROM users;",
+			want: "update users set deleted_at = $NOW where users.deleted_at is null;"},
+		{name: "explain is rewritten behind its prefix", mode: "default", in: "EXPLAIN SELECT * FROM users",
+			want: "EXPLAIN select * from users where users.deleted_at is null"},
+		{name: "mariadb analyze runs the delete: rewritten", dialect: "mysql", mode: "default", in: "ANALYZE DELETE FROM users",
+			want: "ANALYZE update users set deleted_at = now(6) where users.deleted_at is null"},
+		{name: "describe untouched", mode: "default", in: "DESCRIBE users", want: "="},
+		{name: "show untouched", dialect: "mysql", mode: "default", in: "SHOW TABLES LIKE 'users'", want: "="},
+		{name: "pragma untouched", dialect: "sqlite", mode: "default", in: "PRAGMA table_info(users)", want: "="},
+		{name: "CTE refused", mode: "default", in: "WITH x AS (SELECT * FROM users) SELECT * FROM x", err: "sqlparser cannot parse it"},
+		{name: "CTE passes under include all", mode: "include", in: "WITH x AS (SELECT * FROM users) SELECT * FROM x", want: "="},
+		{name: "CTE delete refused under include all", mode: "include", in: "WITH x AS (SELECT 1) DELETE FROM users", err: "cannot parse"},
+		{name: "window function refused", mode: "default", in: "SELECT row_number() OVER (ORDER BY id) FROM users", err: "cannot parse"},
+		{name: "MySQL TABLE statement refused", dialect: "mysql", mode: "default", in: "TABLE users", err: "cannot parse"},
+		{name: "HANDLER refused", dialect: "mysql", mode: "default", in: "HANDLER users READ FIRST", err: "cannot parse"},
+		{name: "set with subquery", dialect: "mysql", mode: "default", in: "SET @n = (SELECT count(*) FROM users)",
+			want: "set @n = (select count(*) from users where users.deleted_at is null)"},
+	})
+}
+
+func TestRewriteModeErrors(t *testing.T) {
+	rw := testRewriter(t, "sqlite")
+	ctx := context.Background()
+	for _, c := range []struct {
+		ctx  context.Context
+		want string
+	}{
+		{WithIncludeDeleted(ctx, "tags"), `WithIncludeDeleted names "tags", which is not a soft-delete table (tables: users, posts, comments)`},
+		{WithOnlyDeleted(ctx, "nope"), `WithOnlyDeleted names "nope"`},
+	} {
+		_, err := rw.rewrite("SELECT * FROM users", modeFrom(c.ctx))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want error containing %q", err, c.want)
+		}
+	}
+	_, err := rw.rewrite("WITH x AS (SELECT * FROM users) SELECT * FROM x", defaultMode)
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Table != "users" || !errors.Is(err, ErrRefused) || re.Unwrap() == nil {
+		t.Fatalf("refusal %#v: want a *RefusedError for users wrapping the parse error", err)
+	}
+	if !strings.Contains(err.Error(), "WithForce(softdelete.WithIncludeDeleted(ctx))") {
+		t.Fatalf("refusal does not say how to get passthrough: %v", err)
+	}
+}
+
+func TestModeCombinations(t *testing.T) {
+	ctx := context.Background()
+	if modeFrom(ctx) != defaultMode || defaultMode.key != "" {
+		t.Fatal("a bare context must carry the default mode with the empty key")
+	}
+	a := modeFrom(WithIncludeDeleted(WithOnlyDeleted(ctx, "posts"), "users"))
+	b := modeFrom(WithOnlyDeleted(WithIncludeDeleted(ctx, "USERS"), "posts"))
+	if a.key != b.key || a.key != "|posts=d|users=a" {
+		t.Fatalf("keys %q and %q: the same modes must have the same key", a.key, b.key)
+	}
+	if f, _ := modeFrom(WithOnlyDeleted(WithIncludeDeleted(ctx, "posts"), "posts")).filterOf("posts"); f != filterDeleted {
+		t.Fatal("the later call must win for a table")
+	}
+	if !modeFrom(WithForce(WithIncludeDeleted(ctx))).raw() || !modeFrom(WithIncludeDeleted(WithForce(ctx))).raw() {
+		t.Fatal("WithForce and WithIncludeDeleted together must be raw, in either order")
+	}
+	if modeFrom(WithForce(WithIncludeDeleted(ctx, "posts"))).raw() {
+		t.Fatal("including one table is not raw")
+	}
+	if modeFrom(WithForce(WithOnlyDeleted(WithIncludeDeleted(ctx)))).raw() {
+		t.Fatal("WithOnlyDeleted is never raw")
+	}
+	if modeFrom(withRestore(WithForce(WithIncludeDeleted(ctx)), "posts")).raw() {
+		t.Fatal("Restore must never be raw")
+	}
+	if m := modeFrom(WithIncludeDeleted(WithOnlyDeleted(ctx))); m.onlyPrimary || !m.includeAll {
+		t.Fatal("WithIncludeDeleted() after WithOnlyDeleted() includes everything")
+	}
+}
+
+func TestFastPath(t *testing.T) {
+	ts := testRewriter(t, "mysql").tables
+	for q, want := range map[string]bool{
+		"SELECT * FROM tags":             false,
+		"SELECT * FROM users":            true,
+		"SELECT * FROM `Users`":          true,
+		"select * from app.POSTS":        true,
+		"select * from superusers":       false,
+		"select * from users_archive":    false,
+		"select 'users' from tags":       true, // a parse, not a miss
+		"select * from tags -- comments": true,
+		"":                               false,
+		"comments":                       true,
+	} {
+		if got := ts.mentionedIn(q); got != want {
+			t.Errorf("mentionedIn(%q) = %v, want %v", q, got, want)
+		}
+	}
+	q := "SELECT id, name FROM tags WHERE id = ? AND name LIKE 'users%'"
+	if n := testing.AllocsPerRun(100, func() { ts.mentionedIn(q) }); n != 0 {
+		t.Fatalf("mentionedIn allocates %v times", n)
+	}
+}
+
+func TestCacheHitDoesNotAllocate(t *testing.T) {
+	rw, err := newRewriter(Config{Dialect: "sqlite", Tables: testTables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := modeFrom(WithOnlyDeleted(context.Background(), "posts"))
+	q := "SELECT * FROM users u LEFT JOIN posts p ON p.user_id = u.id WHERE u.id = ?"
+	first, err := rw.rewrite(q, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if out, _ := rw.rewrite(q, m); out != first {
+			t.Fatal("cache returned another rewrite")
+		}
+	}); n != 0 {
+		t.Fatalf("a cache hit allocates %v times", n)
+	}
+	st := rw.cache.stats()
+	if st.Misses != 1 || st.Hits < 100 || st.Entries != 1 || st.Capacity < DefaultCacheSize {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestCacheStaysBounded(t *testing.T) {
+	rw, err := newRewriter(Config{Dialect: "sqlite", Tables: testTables, CacheSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5000; i++ {
+		q := "SELECT * FROM users WHERE id = " + strings.Repeat("1", 1+i%50) + " AND n = " + itoa(i)
+		if _, err := rw.rewrite(q, defaultMode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := rw.cache.stats(); st.Entries > st.Capacity || st.Capacity != 64 || st.Misses != 5000 {
+		t.Fatalf("stats %+v: the cache must hold at most its capacity", st)
+	}
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	for {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			return string(b[n:])
+		}
+	}
+}
+
+func TestCrossCheckRefusesAMisreadStatement(t *testing.T) {
+	rw := testRewriter(t, "mysql")
+	sts, err := lexStatements("SELECT * FROM tags JOIN users", dialectMySQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As if sqlparser had swallowed "JOIN users" into a comment.
+	stmt, err := parse("select * from tags")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.crossCheck(sts[0], stmt); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "users") {
+		t.Fatalf("crossCheck = %v; want a refusal naming users", err)
+	}
+	stmt, _ = parse("select * from tags join users")
+	if err := rw.crossCheck(sts[0], stmt); err != nil {
+		t.Fatalf("crossCheck of a faithful parse = %v", err)
+	}
+}
