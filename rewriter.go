@@ -55,7 +55,12 @@ type rewriter struct {
 // rewrite returns the statement to send for q under mode m. When nothing
 // needs rewriting it returns q itself.
 func (r *rewriter) rewrite(q string, m *mode) (string, error) {
-	if m.raw() || !r.tables.mentionedIn(q) {
+	if len(m.tables) > 0 {
+		if err := r.checkMode(m); err != nil {
+			return "", err
+		}
+	}
+	if m.raw() || !m.restore && !r.tables.mentionedIn(q) {
 		return q, nil
 	}
 	if r.cache == nil {
@@ -76,9 +81,6 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
 			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "internal error while rewriting", Err: fmt.Errorf("%v", p)}
 		}
 	}()
-	if err := r.checkMode(m); err != nil {
-		return "", err
-	}
 	stmts, err := lexStatements(q, r.d)
 	if err != nil {
 		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it", Err: err}
