@@ -7,10 +7,16 @@ import (
 
 //go:generate go run ./cmd/wrapgen
 
-// conn wraps an inner connection. It implements driver.Conn; the optional
-// interfaces are small types (connBeginTx, connPinger, ...) that wrapConn
-// embeds next to it only when the inner connection has them, so database/sql
-// sees the same capabilities through softdelete as without it.
+// conn wraps an inner connection. It implements driver.Conn and
+// driver.ConnPrepareContext; the other optional interfaces are small types
+// (connBeginTx, connPinger, ...) that wrapConn embeds next to it only when
+// the inner connection has them, so database/sql sees the same
+// capabilities through softdelete as without it.
+//
+// PrepareContext is always there because the rewrite depends on the
+// context: without it database/sql would call Prepare without one. For an
+// inner connection that lacks it, prepareInner does what database/sql does
+// (Prepare, after checking the context).
 type conn struct {
 	inner driver.Conn
 	rw    *rewriter
@@ -33,26 +39,24 @@ func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
 	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
 		mask |= 1 << 0
 	}
-	if c.prepCtx, ok = inner.(driver.ConnPrepareContext); ok {
+	c.prepCtx, _ = inner.(driver.ConnPrepareContext)
+	if c.execer, ok = inner.(driver.ExecerContext); ok {
 		mask |= 1 << 1
 	}
-	if c.execer, ok = inner.(driver.ExecerContext); ok {
+	if c.queryer, ok = inner.(driver.QueryerContext); ok {
 		mask |= 1 << 2
 	}
-	if c.queryer, ok = inner.(driver.QueryerContext); ok {
+	if c.pinger, ok = inner.(driver.Pinger); ok {
 		mask |= 1 << 3
 	}
-	if c.pinger, ok = inner.(driver.Pinger); ok {
+	if c.resetter, ok = inner.(driver.SessionResetter); ok {
 		mask |= 1 << 4
 	}
-	if c.resetter, ok = inner.(driver.SessionResetter); ok {
+	if c.validator, ok = inner.(driver.Validator); ok {
 		mask |= 1 << 5
 	}
-	if c.validator, ok = inner.(driver.Validator); ok {
-		mask |= 1 << 6
-	}
 	if c.checker, ok = inner.(driver.NamedValueChecker); ok {
-		mask |= 1 << 7
+		mask |= 1 << 6
 	}
 	return wrapConnMask(c, mask)
 }
@@ -112,10 +116,10 @@ func (x connBeginTx) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	return x.c.beginTx.BeginTx(ctx, opts)
 }
 
-type connPrepareContext struct{ c *conn }
-
-func (x connPrepareContext) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return x.c.prepare(ctx, query)
+// PrepareContext rewrites under the mode of ctx and prepares the result;
+// executions under other modes prepare their own rewrite (see stmt).
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.prepare(ctx, query)
 }
 
 // connExecerContext rewrites and executes. When the inner driver answers

@@ -215,12 +215,12 @@ func TestSubqueriesAndUnions(t *testing.T) {
 	exec(t, ctx, db, `DELETE FROM posts WHERE id = 12`)
 	exec(t, ctx, db, `DELETE FROM users WHERE id = 3`)
 	for q, want := range map[string]string{
-		`SELECT id FROM users WHERE id IN (SELECT user_id FROM posts)`:                                       "1",
+		`SELECT id FROM users WHERE id IN (SELECT user_id FROM posts)`:                                      "1",
 		`SELECT id FROM users u WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.user_id = u.id)`:            "2",
 		`SELECT (SELECT count(*) FROM posts p WHERE p.user_id = u.id) FROM users u`:                         "0,2",
-		`SELECT n FROM (SELECT count(*) AS n FROM users) AS x`:                                               "2",
-		`SELECT id FROM users UNION SELECT id FROM posts`:                                                    "1,2,10,11",
-		`SELECT id FROM tags WHERE id <= (SELECT count(*) FROM users)`:                                       "1,2",
+		`SELECT n FROM (SELECT count(*) AS n FROM users) AS x`:                                              "2",
+		`SELECT id FROM users UNION SELECT id FROM posts`:                                                   "1,2,10,11",
+		`SELECT id FROM tags WHERE id <= (SELECT count(*) FROM users)`:                                      "1,2",
 		`SELECT count(*) FROM users u JOIN posts p ON p.user_id = u.id JOIN comments c ON c.post_id = p.id`: "1",
 	} {
 		if got := ids(t, ctx, db, q); got != want {

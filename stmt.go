@@ -164,3 +164,5 @@ func wrapStmt(s *stmt) driver.Stmt {
 	}
 	return wrapStmtMask(s, mask)
 }
+
+func (s *stmt) softdeleteStmt() *stmt { return s }

@@ -17,178 +17,83 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 	case 2:
 		return struct {
 			*conn
-			connPrepareContext
-		}{x, connPrepareContext{x}}
-	case 3:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-		}{x, connBeginTx{x}, connPrepareContext{x}}
-	case 4:
-		return struct {
-			*conn
 			connExecerContext
 		}{x, connExecerContext{x}}
-	case 5:
+	case 3:
 		return struct {
 			*conn
 			connBeginTx
 			connExecerContext
 		}{x, connBeginTx{x}, connExecerContext{x}}
-	case 6:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-		}{x, connPrepareContext{x}, connExecerContext{x}}
-	case 7:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}}
-	case 8:
+	case 4:
 		return struct {
 			*conn
 			connQueryerContext
 		}{x, connQueryerContext{x}}
-	case 9:
+	case 5:
 		return struct {
 			*conn
 			connBeginTx
 			connQueryerContext
 		}{x, connBeginTx{x}, connQueryerContext{x}}
-	case 10:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-		}{x, connPrepareContext{x}, connQueryerContext{x}}
-	case 11:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}}
-	case 12:
+	case 6:
 		return struct {
 			*conn
 			connExecerContext
 			connQueryerContext
 		}{x, connExecerContext{x}, connQueryerContext{x}}
-	case 13:
+	case 7:
 		return struct {
 			*conn
 			connBeginTx
 			connExecerContext
 			connQueryerContext
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}}
-	case 14:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}}
-	case 15:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}}
-	case 16:
+	case 8:
 		return struct {
 			*conn
 			connPinger
 		}{x, connPinger{x}}
-	case 17:
+	case 9:
 		return struct {
 			*conn
 			connBeginTx
 			connPinger
 		}{x, connBeginTx{x}, connPinger{x}}
-	case 18:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-		}{x, connPrepareContext{x}, connPinger{x}}
-	case 19:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}}
-	case 20:
+	case 10:
 		return struct {
 			*conn
 			connExecerContext
 			connPinger
 		}{x, connExecerContext{x}, connPinger{x}}
-	case 21:
+	case 11:
 		return struct {
 			*conn
 			connBeginTx
 			connExecerContext
 			connPinger
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}}
-	case 22:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}}
-	case 23:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}}
-	case 24:
+	case 12:
 		return struct {
 			*conn
 			connQueryerContext
 			connPinger
 		}{x, connQueryerContext{x}, connPinger{x}}
-	case 25:
+	case 13:
 		return struct {
 			*conn
 			connBeginTx
 			connQueryerContext
 			connPinger
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}}
-	case 26:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}}
-	case 27:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}}
-	case 28:
+	case 14:
 		return struct {
 			*conn
 			connExecerContext
 			connQueryerContext
 			connPinger
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}}
-	case 29:
+	case 15:
 		return struct {
 			*conn
 			connBeginTx
@@ -196,111 +101,51 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connQueryerContext
 			connPinger
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}}
-	case 30:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}}
-	case 31:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}}
-	case 32:
+	case 16:
 		return struct {
 			*conn
 			connSessionResetter
 		}{x, connSessionResetter{x}}
-	case 33:
+	case 17:
 		return struct {
 			*conn
 			connBeginTx
 			connSessionResetter
 		}{x, connBeginTx{x}, connSessionResetter{x}}
-	case 34:
-		return struct {
-			*conn
-			connPrepareContext
-			connSessionResetter
-		}{x, connPrepareContext{x}, connSessionResetter{x}}
-	case 35:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connSessionResetter{x}}
-	case 36:
+	case 18:
 		return struct {
 			*conn
 			connExecerContext
 			connSessionResetter
 		}{x, connExecerContext{x}, connSessionResetter{x}}
-	case 37:
+	case 19:
 		return struct {
 			*conn
 			connBeginTx
 			connExecerContext
 			connSessionResetter
 		}{x, connBeginTx{x}, connExecerContext{x}, connSessionResetter{x}}
-	case 38:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-		}{x, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}}
-	case 39:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}}
-	case 40:
+	case 20:
 		return struct {
 			*conn
 			connQueryerContext
 			connSessionResetter
 		}{x, connQueryerContext{x}, connSessionResetter{x}}
-	case 41:
+	case 21:
 		return struct {
 			*conn
 			connBeginTx
 			connQueryerContext
 			connSessionResetter
 		}{x, connBeginTx{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 42:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 43:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 44:
+	case 22:
 		return struct {
 			*conn
 			connExecerContext
 			connQueryerContext
 			connSessionResetter
 		}{x, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 45:
+	case 23:
 		return struct {
 			*conn
 			connBeginTx
@@ -308,59 +153,27 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connQueryerContext
 			connSessionResetter
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 46:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 47:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}}
-	case 48:
+	case 24:
 		return struct {
 			*conn
 			connPinger
 			connSessionResetter
 		}{x, connPinger{x}, connSessionResetter{x}}
-	case 49:
+	case 25:
 		return struct {
 			*conn
 			connBeginTx
 			connPinger
 			connSessionResetter
 		}{x, connBeginTx{x}, connPinger{x}, connSessionResetter{x}}
-	case 50:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connSessionResetter
-		}{x, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 51:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 52:
+	case 26:
 		return struct {
 			*conn
 			connExecerContext
 			connPinger
 			connSessionResetter
 		}{x, connExecerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 53:
+	case 27:
 		return struct {
 			*conn
 			connBeginTx
@@ -368,31 +181,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connSessionResetter
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 54:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 55:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 56:
+	case 28:
 		return struct {
 			*conn
 			connQueryerContext
 			connPinger
 			connSessionResetter
 		}{x, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 57:
+	case 29:
 		return struct {
 			*conn
 			connBeginTx
@@ -400,24 +196,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connSessionResetter
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 58:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 59:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 60:
+	case 30:
 		return struct {
 			*conn
 			connExecerContext
@@ -425,7 +204,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connSessionResetter
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 61:
+	case 31:
 		return struct {
 			*conn
 			connBeginTx
@@ -434,113 +213,51 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connSessionResetter
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 62:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 63:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}}
-	case 64:
+	case 32:
 		return struct {
 			*conn
 			connValidator
 		}{x, connValidator{x}}
-	case 65:
+	case 33:
 		return struct {
 			*conn
 			connBeginTx
 			connValidator
 		}{x, connBeginTx{x}, connValidator{x}}
-	case 66:
-		return struct {
-			*conn
-			connPrepareContext
-			connValidator
-		}{x, connPrepareContext{x}, connValidator{x}}
-	case 67:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connValidator{x}}
-	case 68:
+	case 34:
 		return struct {
 			*conn
 			connExecerContext
 			connValidator
 		}{x, connExecerContext{x}, connValidator{x}}
-	case 69:
+	case 35:
 		return struct {
 			*conn
 			connBeginTx
 			connExecerContext
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connValidator{x}}
-	case 70:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connValidator{x}}
-	case 71:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connValidator{x}}
-	case 72:
+	case 36:
 		return struct {
 			*conn
 			connQueryerContext
 			connValidator
 		}{x, connQueryerContext{x}, connValidator{x}}
-	case 73:
+	case 37:
 		return struct {
 			*conn
 			connBeginTx
 			connQueryerContext
 			connValidator
 		}{x, connBeginTx{x}, connQueryerContext{x}, connValidator{x}}
-	case 74:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connValidator
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connValidator{x}}
-	case 75:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connValidator{x}}
-	case 76:
+	case 38:
 		return struct {
 			*conn
 			connExecerContext
 			connQueryerContext
 			connValidator
 		}{x, connExecerContext{x}, connQueryerContext{x}, connValidator{x}}
-	case 77:
+	case 39:
 		return struct {
 			*conn
 			connBeginTx
@@ -548,59 +265,27 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connQueryerContext
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connValidator{x}}
-	case 78:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connValidator{x}}
-	case 79:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connValidator{x}}
-	case 80:
+	case 40:
 		return struct {
 			*conn
 			connPinger
 			connValidator
 		}{x, connPinger{x}, connValidator{x}}
-	case 81:
+	case 41:
 		return struct {
 			*conn
 			connBeginTx
 			connPinger
 			connValidator
 		}{x, connBeginTx{x}, connPinger{x}, connValidator{x}}
-	case 82:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connValidator
-		}{x, connPrepareContext{x}, connPinger{x}, connValidator{x}}
-	case 83:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connValidator{x}}
-	case 84:
+	case 42:
 		return struct {
 			*conn
 			connExecerContext
 			connPinger
 			connValidator
 		}{x, connExecerContext{x}, connPinger{x}, connValidator{x}}
-	case 85:
+	case 43:
 		return struct {
 			*conn
 			connBeginTx
@@ -608,31 +293,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connValidator{x}}
-	case 86:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connValidator{x}}
-	case 87:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connValidator{x}}
-	case 88:
+	case 44:
 		return struct {
 			*conn
 			connQueryerContext
 			connPinger
 			connValidator
 		}{x, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 89:
+	case 45:
 		return struct {
 			*conn
 			connBeginTx
@@ -640,24 +308,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connValidator
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 90:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connValidator
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 91:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 92:
+	case 46:
 		return struct {
 			*conn
 			connExecerContext
@@ -665,7 +316,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connValidator
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 93:
+	case 47:
 		return struct {
 			*conn
 			connBeginTx
@@ -674,61 +325,27 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 94:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 95:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}}
-	case 96:
+	case 48:
 		return struct {
 			*conn
 			connSessionResetter
 			connValidator
 		}{x, connSessionResetter{x}, connValidator{x}}
-	case 97:
+	case 49:
 		return struct {
 			*conn
 			connBeginTx
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connSessionResetter{x}, connValidator{x}}
-	case 98:
-		return struct {
-			*conn
-			connPrepareContext
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 99:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 100:
+	case 50:
 		return struct {
 			*conn
 			connExecerContext
 			connSessionResetter
 			connValidator
 		}{x, connExecerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 101:
+	case 51:
 		return struct {
 			*conn
 			connBeginTx
@@ -736,31 +353,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 102:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 103:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 104:
+	case 52:
 		return struct {
 			*conn
 			connQueryerContext
 			connSessionResetter
 			connValidator
 		}{x, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 105:
+	case 53:
 		return struct {
 			*conn
 			connBeginTx
@@ -768,24 +368,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 106:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 107:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 108:
+	case 54:
 		return struct {
 			*conn
 			connExecerContext
@@ -793,7 +376,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 109:
+	case 55:
 		return struct {
 			*conn
 			connBeginTx
@@ -802,33 +385,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 110:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 111:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}}
-	case 112:
+	case 56:
 		return struct {
 			*conn
 			connPinger
 			connSessionResetter
 			connValidator
 		}{x, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 113:
+	case 57:
 		return struct {
 			*conn
 			connBeginTx
@@ -836,24 +400,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 114:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 115:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 116:
+	case 58:
 		return struct {
 			*conn
 			connExecerContext
@@ -861,7 +408,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 117:
+	case 59:
 		return struct {
 			*conn
 			connBeginTx
@@ -870,26 +417,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 118:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 119:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 120:
+	case 60:
 		return struct {
 			*conn
 			connQueryerContext
@@ -897,7 +425,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 121:
+	case 61:
 		return struct {
 			*conn
 			connBeginTx
@@ -906,26 +434,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 122:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 123:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 124:
+	case 62:
 		return struct {
 			*conn
 			connExecerContext
@@ -934,7 +443,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 125:
+	case 63:
 		return struct {
 			*conn
 			connBeginTx
@@ -944,115 +453,51 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connValidator
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 126:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 127:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}}
-	case 128:
+	case 64:
 		return struct {
 			*conn
 			connNamedValueChecker
 		}{x, connNamedValueChecker{x}}
-	case 129:
+	case 65:
 		return struct {
 			*conn
 			connBeginTx
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connNamedValueChecker{x}}
-	case 130:
-		return struct {
-			*conn
-			connPrepareContext
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connNamedValueChecker{x}}
-	case 131:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connNamedValueChecker{x}}
-	case 132:
+	case 66:
 		return struct {
 			*conn
 			connExecerContext
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connNamedValueChecker{x}}
-	case 133:
+	case 67:
 		return struct {
 			*conn
 			connBeginTx
 			connExecerContext
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connNamedValueChecker{x}}
-	case 134:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connNamedValueChecker{x}}
-	case 135:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connNamedValueChecker{x}}
-	case 136:
+	case 68:
 		return struct {
 			*conn
 			connQueryerContext
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 137:
+	case 69:
 		return struct {
 			*conn
 			connBeginTx
 			connQueryerContext
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 138:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 139:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 140:
+	case 70:
 		return struct {
 			*conn
 			connExecerContext
 			connQueryerContext
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 141:
+	case 71:
 		return struct {
 			*conn
 			connBeginTx
@@ -1060,59 +505,27 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connQueryerContext
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 142:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 143:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connNamedValueChecker{x}}
-	case 144:
+	case 72:
 		return struct {
 			*conn
 			connPinger
 			connNamedValueChecker
 		}{x, connPinger{x}, connNamedValueChecker{x}}
-	case 145:
+	case 73:
 		return struct {
 			*conn
 			connBeginTx
 			connPinger
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 146:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 147:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 148:
+	case 74:
 		return struct {
 			*conn
 			connExecerContext
 			connPinger
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 149:
+	case 75:
 		return struct {
 			*conn
 			connBeginTx
@@ -1120,31 +533,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 150:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 151:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 152:
+	case 76:
 		return struct {
 			*conn
 			connQueryerContext
 			connPinger
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 153:
+	case 77:
 		return struct {
 			*conn
 			connBeginTx
@@ -1152,24 +548,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 154:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 155:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 156:
+	case 78:
 		return struct {
 			*conn
 			connExecerContext
@@ -1177,7 +556,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 157:
+	case 79:
 		return struct {
 			*conn
 			connBeginTx
@@ -1186,61 +565,27 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connPinger
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 158:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 159:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connNamedValueChecker{x}}
-	case 160:
+	case 80:
 		return struct {
 			*conn
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 161:
+	case 81:
 		return struct {
 			*conn
 			connBeginTx
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 162:
-		return struct {
-			*conn
-			connPrepareContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 163:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 164:
+	case 82:
 		return struct {
 			*conn
 			connExecerContext
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 165:
+	case 83:
 		return struct {
 			*conn
 			connBeginTx
@@ -1248,31 +593,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 166:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 167:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 168:
+	case 84:
 		return struct {
 			*conn
 			connQueryerContext
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 169:
+	case 85:
 		return struct {
 			*conn
 			connBeginTx
@@ -1280,24 +608,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 170:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 171:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 172:
+	case 86:
 		return struct {
 			*conn
 			connExecerContext
@@ -1305,7 +616,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 173:
+	case 87:
 		return struct {
 			*conn
 			connBeginTx
@@ -1314,33 +625,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 174:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 175:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 176:
+	case 88:
 		return struct {
 			*conn
 			connPinger
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 177:
+	case 89:
 		return struct {
 			*conn
 			connBeginTx
@@ -1348,24 +640,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 178:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 179:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 180:
+	case 90:
 		return struct {
 			*conn
 			connExecerContext
@@ -1373,7 +648,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 181:
+	case 91:
 		return struct {
 			*conn
 			connBeginTx
@@ -1382,26 +657,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 182:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 183:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 184:
+	case 92:
 		return struct {
 			*conn
 			connQueryerContext
@@ -1409,7 +665,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 185:
+	case 93:
 		return struct {
 			*conn
 			connBeginTx
@@ -1418,26 +674,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 186:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 187:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 188:
+	case 94:
 		return struct {
 			*conn
 			connExecerContext
@@ -1446,7 +683,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 189:
+	case 95:
 		return struct {
 			*conn
 			connBeginTx
@@ -1456,63 +693,27 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connSessionResetter
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 190:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 191:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connNamedValueChecker{x}}
-	case 192:
+	case 96:
 		return struct {
 			*conn
 			connValidator
 			connNamedValueChecker
 		}{x, connValidator{x}, connNamedValueChecker{x}}
-	case 193:
+	case 97:
 		return struct {
 			*conn
 			connBeginTx
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 194:
-		return struct {
-			*conn
-			connPrepareContext
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 195:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 196:
+	case 98:
 		return struct {
 			*conn
 			connExecerContext
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 197:
+	case 99:
 		return struct {
 			*conn
 			connBeginTx
@@ -1520,31 +721,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 198:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 199:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 200:
+	case 100:
 		return struct {
 			*conn
 			connQueryerContext
 			connValidator
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 201:
+	case 101:
 		return struct {
 			*conn
 			connBeginTx
@@ -1552,24 +736,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 202:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 203:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 204:
+	case 102:
 		return struct {
 			*conn
 			connExecerContext
@@ -1577,7 +744,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 205:
+	case 103:
 		return struct {
 			*conn
 			connBeginTx
@@ -1586,33 +753,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 206:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 207:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 208:
+	case 104:
 		return struct {
 			*conn
 			connPinger
 			connValidator
 			connNamedValueChecker
 		}{x, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 209:
+	case 105:
 		return struct {
 			*conn
 			connBeginTx
@@ -1620,24 +768,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 210:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 211:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 212:
+	case 106:
 		return struct {
 			*conn
 			connExecerContext
@@ -1645,7 +776,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 213:
+	case 107:
 		return struct {
 			*conn
 			connBeginTx
@@ -1654,26 +785,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 214:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 215:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 216:
+	case 108:
 		return struct {
 			*conn
 			connQueryerContext
@@ -1681,7 +793,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 217:
+	case 109:
 		return struct {
 			*conn
 			connBeginTx
@@ -1690,26 +802,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 218:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 219:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 220:
+	case 110:
 		return struct {
 			*conn
 			connExecerContext
@@ -1718,7 +811,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 221:
+	case 111:
 		return struct {
 			*conn
 			connBeginTx
@@ -1728,35 +821,14 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 222:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 223:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 224:
+	case 112:
 		return struct {
 			*conn
 			connSessionResetter
 			connValidator
 			connNamedValueChecker
 		}{x, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 225:
+	case 113:
 		return struct {
 			*conn
 			connBeginTx
@@ -1764,24 +836,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 226:
-		return struct {
-			*conn
-			connPrepareContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 227:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 228:
+	case 114:
 		return struct {
 			*conn
 			connExecerContext
@@ -1789,7 +844,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 229:
+	case 115:
 		return struct {
 			*conn
 			connBeginTx
@@ -1798,26 +853,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 230:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 231:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 232:
+	case 116:
 		return struct {
 			*conn
 			connQueryerContext
@@ -1825,7 +861,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 233:
+	case 117:
 		return struct {
 			*conn
 			connBeginTx
@@ -1834,26 +870,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 234:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 235:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 236:
+	case 118:
 		return struct {
 			*conn
 			connExecerContext
@@ -1862,7 +879,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 237:
+	case 119:
 		return struct {
 			*conn
 			connBeginTx
@@ -1872,28 +889,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 238:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 239:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 240:
+	case 120:
 		return struct {
 			*conn
 			connPinger
@@ -1901,7 +897,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 241:
+	case 121:
 		return struct {
 			*conn
 			connBeginTx
@@ -1910,26 +906,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 242:
-		return struct {
-			*conn
-			connPrepareContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 243:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 244:
+	case 122:
 		return struct {
 			*conn
 			connExecerContext
@@ -1938,7 +915,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 245:
+	case 123:
 		return struct {
 			*conn
 			connBeginTx
@@ -1948,28 +925,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 246:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 247:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 248:
+	case 124:
 		return struct {
 			*conn
 			connQueryerContext
@@ -1978,7 +934,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 249:
+	case 125:
 		return struct {
 			*conn
 			connBeginTx
@@ -1988,28 +944,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 250:
-		return struct {
-			*conn
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 251:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 252:
+	case 126:
 		return struct {
 			*conn
 			connExecerContext
@@ -2019,7 +954,7 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 253:
+	case 127:
 		return struct {
 			*conn
 			connBeginTx
@@ -2030,29 +965,6 @@ func wrapConnMask(x *conn, mask uint) driver.Conn {
 			connValidator
 			connNamedValueChecker
 		}{x, connBeginTx{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 254:
-		return struct {
-			*conn
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
-	case 255:
-		return struct {
-			*conn
-			connBeginTx
-			connPrepareContext
-			connExecerContext
-			connQueryerContext
-			connPinger
-			connSessionResetter
-			connValidator
-			connNamedValueChecker
-		}{x, connBeginTx{x}, connPrepareContext{x}, connExecerContext{x}, connQueryerContext{x}, connPinger{x}, connSessionResetter{x}, connValidator{x}, connNamedValueChecker{x}}
 	}
 	panic("softdelete: bad wrapper mask")
 }

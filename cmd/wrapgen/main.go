@@ -17,7 +17,7 @@ import (
 // Each piece is a small type in conn.go or stmt.go holding the wrapper; the
 // bit order matches the masks that wrapConn and wrapStmt compute.
 var (
-	connPieces = []string{"connBeginTx", "connPrepareContext", "connExecerContext", "connQueryerContext",
+	connPieces = []string{"connBeginTx", "connExecerContext", "connQueryerContext",
 		"connPinger", "connSessionResetter", "connValidator", "connNamedValueChecker"}
 	stmtPieces = []string{"stmtNamedValueChecker", "stmtColumnConverter"}
 )
