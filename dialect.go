@@ -171,7 +171,9 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		}
 	case *sqlparser.Select:
 		buf.Myprintf("select %v%s%s%s%v", n.Comments, n.Cache, n.Distinct, n.Hints, n.SelectExprs)
-		if !isDual(n.From) {
+		// sqlparser puts "dual" where there was no FROM. SQLite has no
+		// dual; MySQL needs it only before WHERE, HAVING or a lock.
+		if !isDual(n.From) || p.d == dialectMySQL && (n.Where != nil || n.Having != nil || n.Lock != "") {
 			buf.Myprintf(" from %v", n.From)
 		}
 		buf.Myprintf("%v%v%v%v%v%s", n.Where, n.GroupBy, n.Having, n.OrderBy, n.Limit, n.Lock)

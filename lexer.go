@@ -119,7 +119,6 @@ type word struct {
 	lower  string
 	depth  int  // parenthesis depth
 	start  int  // offset in the statement's text
-	pstart int  // offset in the parse text
 	quoted bool // written as a quoted identifier
 }
 
@@ -292,7 +291,7 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 				cur.quoted = make(map[string]bool)
 			}
 			cur.quoted[strings.ToLower(name)] = true
-			cur.words = append(cur.words, word{lower: strings.ToLower(name), depth: depth, start: i, pstart: cur.parse.Len(), quoted: true})
+			cur.words = append(cur.words, word{lower: strings.ToLower(name), depth: depth, start: i, quoted: true})
 			cur.parse.WriteByte('`')
 			cur.parse.WriteString(strings.ReplaceAll(name, "`", "``"))
 			cur.parse.WriteByte('`')
@@ -390,7 +389,7 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 				break
 			}
 			lw := strings.ToLower(w)
-			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i, pstart: cur.parse.Len()})
+			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i})
 			cur.parse.WriteString(w)
 			prevWord = lw
 			i = j
