@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -194,7 +195,34 @@ func NewConnector(cfg Config) (*Connector, error) {
 			return nil, err
 		}
 	}
+	if rw.d == dialectMySQL {
+		if mode := unsupportedSQLMode(cfg.DSN); mode != "" {
+			return nil, fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
+		}
+	}
 	return &Connector{inner: inner, rw: rw}, nil
+}
+
+// unsupportedSQLMode returns the sql_mode flag of a MySQL DSN that makes the
+// server read SQL text differently from softdelete's lexer, or "".
+func unsupportedSQLMode(dsn string) string {
+	_, params, _ := strings.Cut(dsn, "?")
+	for _, kv := range strings.Split(params, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.EqualFold(k, "sql_mode") {
+			continue
+		}
+		if u, err := url.QueryUnescape(v); err == nil {
+			v = u
+		}
+		for _, f := range strings.Split(strings.Trim(v, `'"`), ",") {
+			switch f = strings.ToUpper(strings.TrimSpace(f)); f {
+			case "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI":
+				return f
+			}
+		}
+	}
+	return ""
 }
 
 // newRewriter builds the rewriter of a configuration, checking it.

@@ -96,3 +96,19 @@ func TestBadConfig(t *testing.T) {
 		t.Errorf("an inner connector with a dialect: %v", err)
 	}
 }
+
+func TestUnsupportedSQLMode(t *testing.T) {
+	for _, dsn := range []string{
+		"root@tcp(127.0.0.1:3306)/app?sql_mode=NO_BACKSLASH_ESCAPES",
+		"root@tcp(127.0.0.1:3306)/app?parseTime=true&sql_mode=%27TRADITIONAL%2CANSI_QUOTES%27",
+		"root@tcp(127.0.0.1:3306)/app?sql_mode='ansi'",
+	} {
+		_, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+dsn)
+		if err == nil || !strings.Contains(err.Error(), "sql_mode") {
+			t.Errorf("%s: err = %v, want a refusal of the sql_mode", dsn, err)
+		}
+	}
+	if _, err := sql.Open("softdelete", "driver=mysql tables=users dsn=root@tcp(127.0.0.1:3306)/app?sql_mode=TRADITIONAL"); err != nil {
+		t.Errorf("TRADITIONAL: %v", err)
+	}
+}

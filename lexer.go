@@ -133,6 +133,9 @@ type lexed struct {
 	words      []word
 	quoted     map[string]bool // identifiers written quoted, lower case
 	concat     bool            // a '||' operator was seen
+	trail      int             // offset in text where the trailing blanks and comments start
+	selectMods []string        // MySQL modifiers of the first SELECT (SQL_CALC_FOUND_ROWS, ...)
+	otherMods  bool            // such modifiers on another SELECT: not supported
 }
 
 func (l *lexed) parseText() string { return l.parse.String() }
@@ -176,17 +179,24 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 		fmt.Fprintf(&cur.parse, " :p%d ", len(cur.lits))
 		cur.lits = append(cur.lits, lit{text: text, positional: positional})
 	}
+	codeEnd := 0 // offset just past the last code seen
+	selects := 0 // SELECT keywords seen in the statement
 	code := func(i int) { // the statement has code from offset i on
 		if cur.empty {
 			cur.empty = false
 			cur.lead = i - cur.start
 		}
+		codeEnd = -1 // set after the token by the main loop
 	}
 	finish := func(end int) {
 		cur.end = end
 		cur.text = q[cur.start:end]
 		if cur.empty {
 			cur.lead = len(cur.text)
+		}
+		cur.trail = len(cur.text)
+		if codeEnd > cur.start {
+			cur.trail = codeEnd - cur.start
 		}
 		for i := range cur.words {
 			cur.words[i].start -= cur.start
@@ -205,8 +215,9 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 		case c == ';' && !versioned:
 			finish(i)
 			cur = &lexed{start: i + 1, empty: true}
-			depth, prevWord = 0, ""
+			depth, prevWord, codeEnd, selects = 0, "", 0, 0
 			i++
+			continue
 
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			cur.parse.WriteByte(c)
@@ -229,9 +240,14 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 			i += j
 
 		case c == '/' && next == '*':
-			if d == dialectMySQL && i+2 < n && q[i+2] == '!' {
+			if d == dialectMySQL && (i+2 < n && q[i+2] == '!' || i+3 < n && q[i+2] == 'M' && q[i+3] == '!') {
+				// /*!50000 ... */ (MySQL) and /*M!100100 ... */ (MariaDB):
+				// the server runs the text inside.
 				code(i)
 				j := i + 3
+				if q[i+2] == 'M' {
+					j++
+				}
 				for j < n && q[j] >= '0' && q[j] <= '9' {
 					j++
 				}
@@ -253,6 +269,7 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 			i = end
 
 		case c == '*' && next == '/' && versioned:
+			code(i) // the end of the statement's code may be here
 			versioned = false
 			cur.parse.WriteByte(' ')
 			i += 2
@@ -389,6 +406,21 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 				break
 			}
 			lw := strings.ToLower(w)
+			if lw == "select" {
+				selects++
+			}
+			if d == dialectMySQL && selectModifiers[lw] && selectOptionWords[prevWord] {
+				// sqlparser does not know these SELECT options; keep them
+				// for the printer instead of letting it read a column.
+				if selects == 1 {
+					cur.selectMods = append(cur.selectMods, lw)
+				} else {
+					cur.otherMods = true
+				}
+				cur.parse.WriteByte(' ')
+				i = j
+				break
+			}
 			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i})
 			cur.parse.WriteString(w)
 			prevWord = lw
@@ -410,6 +442,9 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 			}
 			i++
 		}
+		if codeEnd < 0 {
+			codeEnd = i
+		}
 	}
 	if versioned {
 		return nil, &lexError{"unterminated /*! comment", n}
@@ -417,6 +452,15 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 	finish(n)
 	return out, nil
 }
+
+// selectModifiers are MySQL SELECT options that sqlparser cannot read.
+var selectModifiers = map[string]bool{"sql_calc_found_rows": true, "high_priority": true, "distinctrow": true,
+	"sql_small_result": true, "sql_big_result": true, "sql_buffer_result": true}
+
+// selectOptionWords may stand between SELECT and its modifiers.
+var selectOptionWords = map[string]bool{"select": true, "all": true, "distinct": true, "straight_join": true,
+	"sql_cache": true, "sql_no_cache": true, "sql_calc_found_rows": true, "high_priority": true,
+	"distinctrow": true, "sql_small_result": true, "sql_big_result": true, "sql_buffer_result": true}
 
 func isIdentStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'

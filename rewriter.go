@@ -182,12 +182,47 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		// the statement's meaning, so refuse.
 		return "", false, &RefusedError{Table: s.firstSoft, Reason: "the || operator is ambiguous (OR, or string concatenation); write OR or concat()"}
 	}
+	txt, err := r.print(st, out, s.firstSoft)
+	if err != nil {
+		return "", false, err
+	}
+	return st.text[:st.lead] + txt + st.text[st.trail:], true, nil
+}
+
+// print prints a rewritten statement, with its leading and trailing
+// comments and the MySQL SELECT modifiers sqlparser cannot read.
+func (r *rewriter) print(st *lexed, out sqlparser.Statement, table string) (string, error) {
+	if st.otherMods {
+		return "", &RefusedError{Table: table, Reason: "MySQL SELECT options such as SQL_CALC_FOUND_ROWS are supported on the first SELECT only"}
+	}
+	if len(st.selectMods) > 0 {
+		sel := firstSelect(out)
+		if sel == nil {
+			return "", &RefusedError{Table: table, Reason: "cannot place the SELECT options " + strings.Join(st.selectMods, " ")}
+		}
+		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
+	}
 	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted}
 	txt, err := p.print(out)
 	if err != nil {
-		return "", false, &RefusedError{Table: s.firstSoft, Reason: "cannot print the rewrite", Err: err}
+		return "", &RefusedError{Table: table, Reason: "cannot print the rewrite", Err: err}
 	}
-	return st.text[:st.lead] + txt, true, nil
+	return txt, nil
+}
+
+// firstSelect returns the SELECT that comes first in the statement's text.
+func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
+	switch n := stmt.(type) {
+	case *sqlparser.Select:
+		return n
+	case *sqlparser.Union:
+		return firstSelect(n.Left)
+	case *sqlparser.ParenSelect:
+		return firstSelect(n.Select)
+	case *sqlparser.Insert:
+		return firstSelect(n.Rows)
+	}
+	return nil
 }
 
 // rewriteTail rewrites the part of st from offset at on, as a statement of
@@ -216,6 +251,7 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
 		return nil
 	}
 	var names map[string]bool
+	misread := ""
 	for _, w := range st.words {
 		if r.tables.lookup(w.lower) == nil {
 			continue
@@ -224,6 +260,12 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
 			names = make(map[string]bool)
 			_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
 				switch n := node.(type) {
+				case *sqlparser.AliasedTableExpr:
+					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
+					// keyword as a table aliased like a soft-delete table.
+					if tn, ok := n.Expr.(sqlparser.TableName); ok && r.tables.lookup(n.As.String()) != nil && r.tables.lookup(tn.Name.String()) == nil {
+						misread = n.As.String()
+					}
 				case sqlparser.TableIdent:
 					names[strings.ToLower(n.String())] = true
 				case sqlparser.ColIdent:
@@ -236,6 +278,9 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
 		}
 		if !names[w.lower] {
 			return &RefusedError{Table: w.lower, Reason: "sqlparser read the statement differently from the database (the table is missing from its parse)"}
+		}
+		if misread != "" {
+			return &RefusedError{Table: strings.ToLower(misread), Reason: "sqlparser read the statement differently from the database (a keyword it does not know became a table aliased " + misread + ")"}
 		}
 	}
 	return nil
@@ -302,6 +347,9 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 				if err != nil {
 					goto refuse
 				}
+				if err := r.crossCheck(sub, stmt); err != nil {
+					return "", false, err
+				}
 				s := &scope{r: r, m: m, st: sub}
 				out := s.statement(stmt)
 				if s.err != nil {
@@ -310,10 +358,12 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 				if !s.changed {
 					return st.text, false, nil
 				}
-				p := &printer{d: r.d, lits: sub.lits, quoted: sub.quoted}
-				txt, err := p.print(out)
+				if _, isUpdate := out.(*sqlparser.Update); isUpdate && first == "delete" && r.d == dialectMySQL {
+					return "", false, &RefusedError{Table: s.firstSoft, Reason: "a soft DELETE ... RETURNING would be an UPDATE ... RETURNING, which MySQL and MariaDB do not have; drop RETURNING, or use WithForce for a real DELETE"}
+				}
+				txt, err := r.print(sub, out, s.firstSoft)
 				if err != nil {
-					goto refuse
+					return "", false, err
 				}
 				return sub.text[:sub.lead] + txt + " " + st.text[w.start:], true, nil
 			}

@@ -302,10 +302,10 @@ func TestRewriteDialectText(t *testing.T) {
 			want: "select id from users where (id = 1) and users.deleted_at is null"},
 		{name: "sqlite versioned comment is a comment", dialect: "sqlite", mode: "default",
 			in:   "SELECT id FROM users /*!50000 WHERE id = 1 */",
-			want: "select id from users where users.deleted_at is null"},
+			want: "select id from users where users.deleted_at is null /*!50000 WHERE id = 1 */"},
 		{name: "mysql -- needs a space", dialect: "mysql", mode: "default",
 			in:   "SELECT 1--1 FROM users -- trailing",
-			want: "select 1 - -1 from users where users.deleted_at is null"},
+			want: "select 1 - -1 from users where users.deleted_at is null -- trailing"},
 		{name: "hex and bit literals", dialect: "mysql", mode: "default",
 			in:   "SELECT * FROM users WHERE a = X'0F' AND b = b'101' AND c = 0x1F AND d = _utf8mb4'x'",
 			want: "select * from users where (a = X'0F' and b = b'101' and c = 0x1F and d = _utf8mb4'x') and users.deleted_at is null"},
@@ -506,4 +506,41 @@ func TestCrossCheckRefusesAMisreadStatement(t *testing.T) {
 	if err := rw.crossCheck(sts[0], stmt); err != nil {
 		t.Fatalf("crossCheck of a faithful parse = %v", err)
 	}
+}
+
+func TestRewriteMySQLQuirks(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "UPDATE LOW_PRIORITY is refused, not misread", dialect: "mysql", mode: "default",
+			in: "UPDATE LOW_PRIORITY users SET name = 'lp' WHERE id IN (1, 2)", err: "a keyword it does not know became a table aliased users"},
+		{name: "MariaDB executable comment is code", dialect: "mysql", mode: "default",
+			in:   "SELECT 1 /*M!100100 , (SELECT COUNT(*) FROM users) */",
+			want: "select 1, (select COUNT(*) from users where users.deleted_at is null)"},
+		{name: "MariaDB executable comment in a WHERE", dialect: "mysql", mode: "default",
+			in:   "SELECT id FROM users WHERE id = 1 /*M!100100 AND 0 */",
+			want: "select id from users where (id = 1 and 0) and users.deleted_at is null"},
+		{name: "SELECT options kept", dialect: "mysql", mode: "default",
+			in:   "SELECT SQL_CALC_FOUND_ROWS HIGH_PRIORITY id FROM users LIMIT 1",
+			want: "select sql_calc_found_rows high_priority id from users where users.deleted_at is null limit 1"},
+		{name: "SELECT options after DISTINCT", dialect: "mysql", mode: "default",
+			in:   "SELECT DISTINCT SQL_BUFFER_RESULT id FROM users",
+			want: "select distinct sql_buffer_result id from users where users.deleted_at is null"},
+		{name: "SELECT options in a subquery are refused", dialect: "mysql", mode: "default",
+			in: "SELECT * FROM users WHERE id IN (SELECT SQL_SMALL_RESULT id FROM posts)", err: "first SELECT only"},
+		{name: "soft DELETE ... RETURNING refused on MySQL", dialect: "mysql", mode: "default",
+			in: "DELETE FROM users WHERE id = 5 RETURNING id", err: "UPDATE ... RETURNING"},
+		{name: "forced DELETE ... RETURNING on MySQL", dialect: "mysql", mode: "force",
+			in:   "DELETE FROM users WHERE id = 5 RETURNING id",
+			want: "delete from users where (id = 5) and users.deleted_at is null RETURNING id"},
+		{name: "trailing comment kept (sqlcommenter)", mode: "default",
+			in:   "SELECT id FROM users WHERE id = 1 /*traceparent='00-abc-01'*/",
+			want: "select id from users where (id = 1) and users.deleted_at is null /*traceparent='00-abc-01'*/"},
+		{name: "trailing line comment kept", mode: "default", in: "DELETE FROM users -- why\n",
+			want: "update users set deleted_at = $NOW where users.deleted_at is null -- why\n"},
+		{name: "versioned comment closing is not trailing", dialect: "mysql", mode: "default",
+			in:   "SELECT id FROM users /*!50000 WHERE id = 1 */ /* end */",
+			want: "select id from users where (id = 1) and users.deleted_at is null /* end */"},
+		{name: "derived table aliased like a soft table is fine", mode: "default",
+			in:   "SELECT * FROM (SELECT id FROM users) AS users",
+			want: "select * from (select id from users where users.deleted_at is null) as users"},
+	})
 }
