@@ -179,8 +179,8 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 		fmt.Fprintf(&cur.parse, " :p%d ", len(cur.lits))
 		cur.lits = append(cur.lits, lit{text: text, positional: positional})
 	}
-	codeEnd := 0 // offset just past the last code seen
-	selects := 0 // SELECT keywords seen in the statement
+	codeEnd := 0          // offset just past the last code seen
+	selects := 0          // SELECT keywords seen in the statement
 	code := func(i int) { // the statement has code from offset i on
 		if cur.empty {
 			cur.empty = false
