@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -170,8 +171,9 @@ func isPlainIdent(s string) bool {
 // Connector is a driver.Connector that rewrites the statements of the
 // connections it opens. Use it with sql.OpenDB.
 type Connector struct {
-	inner driver.Connector
-	rw    *rewriter
+	inner        driver.Connector
+	rw           *rewriter
+	checkSession bool // check each new go-sql-driver/mysql connection's session
 }
 
 // NewConnector checks a Config and returns its Connector.
@@ -200,7 +202,62 @@ func NewConnector(cfg Config) (*Connector, error) {
 			return nil, fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
 		}
 	}
-	return &Connector{inner: inner, rw: rw}, nil
+	c := &Connector{inner: inner, rw: rw}
+	if rw.d == dialectMySQL {
+		c.checkSession = pkgPath(inner.Driver()) == "github.com/go-sql-driver/mysql"
+	}
+	return c, nil
+}
+
+// pkgPath returns the import path of v's type, through one pointer.
+func pkgPath(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return ""
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath()
+}
+
+// checkMySQLSession refuses a new go-sql-driver/mysql connection whose
+// session reads SQL text differently from softdelete's lexer: an sql_mode
+// with NO_BACKSLASH_ESCAPES or ANSI_QUOTES (set on the server, not in the
+// DSN), or a character set in which a backslash can end a character.
+func checkMySQLSession(ctx context.Context, ic driver.Conn) error {
+	qc, ok := ic.(driver.QueryerContext)
+	if !ok {
+		return nil
+	}
+	rows, err := qc.QueryContext(ctx, "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client", nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]driver.Value, 2)
+	if err := rows.Next(vals); err != nil {
+		return err
+	}
+	text := func(v driver.Value) string {
+		switch v := v.(type) {
+		case []byte:
+			return string(v)
+		case string:
+			return v
+		}
+		return ""
+	}
+	if mode := unsupportedSQLMode("?sql_mode=" + url.QueryEscape(text(vals[0]))); mode != "" {
+		return fmt.Errorf("softdelete: the server's sql_mode has %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
+	}
+	cs := strings.ToLower(text(vals[1]))
+	for _, bad := range unsafeCharsets {
+		if cs == bad {
+			return fmt.Errorf("softdelete: the connection's character set %s lets a backslash end a string elsewhere than softdelete reads it; use utf8mb4", cs)
+		}
+	}
+	return nil
 }
 
 // unsupportedSQLMode returns the sql_mode flag of a MySQL DSN that makes the
@@ -328,6 +385,12 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	ic, err := c.inner.Connect(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if c.checkSession {
+		if err := checkMySQLSession(ctx, ic); err != nil {
+			ic.Close()
+			return nil, err
+		}
 	}
 	return wrapConn(ic, c.rw), nil
 }

@@ -136,6 +136,15 @@ type lexed struct {
 	trail      int             // offset in text where the trailing blanks and comments start
 	selectMods []string        // MySQL modifiers of the first SELECT (SQL_CALC_FOUND_ROWS, ...)
 	otherMods  bool            // such modifiers on another SELECT: not supported
+	hidden     bool            // a soft-delete table's name is inside a literal or comment
+	ambiguous  string          // text servers read differently (a versioned comment), or ""
+}
+
+// hide notes a literal or comment that contains a soft-delete table's name.
+func (l *lexed) hide(text string, ts *tableSet) {
+	if ts != nil && !l.hidden && ts.mentionedIn(text) {
+		l.hidden = true
+	}
 }
 
 func (l *lexed) parseText() string { return l.parse.String() }
@@ -168,7 +177,11 @@ func (e *lexError) Error() string { return fmt.Sprintf("%s at offset %d", e.what
 
 // lexStatements splits q at the semicolons that end statements and pre-lexes
 // each statement for the dialect.
-func lexStatements(q string, d dialect) ([]*lexed, error) {
+func lexStatements(q string, d dialect) ([]*lexed, error) { return lex(q, d, nil) }
+
+// lex is lexStatements that also notes, with ts, the statements that name
+// a soft-delete table inside a literal or a comment (lexed.hidden).
+func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 	var out []*lexed
 	cur := &lexed{start: 0, empty: true}
 	depth := 0
@@ -178,6 +191,7 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 	addLit := func(text string, positional bool) {
 		fmt.Fprintf(&cur.parse, " :p%d ", len(cur.lits))
 		cur.lits = append(cur.lits, lit{text: text, positional: positional})
+		cur.hide(text, ts)
 	}
 	codeEnd := 0          // offset just past the last code seen
 	selects := 0          // SELECT keywords seen in the statement
@@ -223,37 +237,41 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 			cur.parse.WriteByte(c)
 			i++
 
-		case c == '-' && next == '-' && (d != dialectMySQL || i+2 >= n || q[i+2] <= ' '):
+		case c == '-' && next == '-' && (d != dialectMySQL || i+2 >= n || q[i+2] <= ' ' || q[i+2] == 0x7f),
+			c == '#' && d == dialectMySQL:
+			// MySQL wants a blank or control character after "--".
 			j := strings.IndexByte(q[i:], '\n')
 			if j < 0 {
 				j = n - i
 			}
-			cur.parse.WriteByte(' ')
-			i += j
-
-		case c == '#' && d == dialectMySQL:
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				j = n - i
-			}
+			cur.hide(q[i:i+j], ts)
 			cur.parse.WriteByte(' ')
 			i += j
 
 		case c == '/' && next == '*':
 			if d == dialectMySQL && (i+2 < n && q[i+2] == '!' || i+3 < n && q[i+2] == 'M' && q[i+3] == '!') {
 				// /*!50000 ... */ (MySQL) and /*M!100100 ... */ (MariaDB):
-				// the server runs the text inside.
+				// the server runs the text inside if its version is at
+				// least the one given (5 digits, or 6 after M!). MySQL
+				// skips /*M!; MariaDB skips /*! from 50700 on. Read the
+				// text as code, and mark the forms that depend on the
+				// server so that statements naming tables are refused.
 				code(i)
-				j := i + 3
+				j, digits := i+3, 5
 				if q[i+2] == 'M' {
-					j++
+					j, digits = i+4, 6
+					cur.ambiguous = "a MariaDB /*M! comment"
 				}
-				for j < n && q[j] >= '0' && q[j] <= '9' {
-					j++
+				k := j
+				for k < n && k-j < digits && q[k] >= '0' && q[k] <= '9' {
+					k++
+				}
+				if v := q[j:k]; len(v) == 5 && v >= "50700" && cur.ambiguous == "" {
+					cur.ambiguous = "a /*!" + v + " comment, which MySQL runs and MariaDB skips"
 				}
 				versioned = true
 				cur.parse.WriteByte(' ')
-				i = j
+				i = k
 				break
 			}
 			j := strings.Index(q[i+2:], "*/")
@@ -261,6 +279,7 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 				return nil, &lexError{"unterminated comment", i}
 			}
 			end := i + 2 + j + 2
+			cur.hide(q[i:end], ts)
 			if d == dialectMySQL && !cur.empty {
 				cur.parse.WriteString(q[i:end]) // optimizer hints live here
 			} else {
@@ -326,13 +345,16 @@ func lexStatements(q string, d dialect) ([]*lexed, error) {
 			addLit(q[i:j], j == i+1)
 			i = j
 
-		case c == ':' && isIdentStart(next):
+		case d == dialectSQLite && (c == ':' || c == '@' || c == '$' || c == '#'):
 			code(i)
-			j := scanWord(q, i+1)
+			j, ok := scanSQLiteVariable(q, i)
+			if !ok {
+				return nil, &lexError{"malformed parameter", i}
+			}
 			addLit(q[i:j], false)
 			i = j
 
-		case c == '$' && d == dialectSQLite && i+1 < n && wordByte[next]:
+		case c == ':' && isIdentStart(next):
 			code(i)
 			j := scanWord(q, i+1)
 			addLit(q[i:j], false)
@@ -471,6 +493,39 @@ func scanWord(q string, i int) int {
 		i++
 	}
 	return i
+}
+
+// scanSQLiteVariable reads a SQLite parameter starting at q[i] (one of
+// : @ $ #) as SQLite's tokenizer does: identifier characters, "::"
+// separators, and an optional "(...)" suffix that runs to a blank or ')'.
+// It returns the offset past it, and false where SQLite sees no parameter.
+func scanSQLiteVariable(q string, i int) (int, bool) {
+	n, j := 0, i+1
+	for j < len(q) {
+		c := q[j]
+		switch {
+		case wordByte[c]:
+			n++
+			j++
+			continue
+		case c == '(' && n > 0:
+			for j++; j < len(q) && q[j] != ')' && !isBlank(q[j]); j++ {
+			}
+			if j < len(q) && q[j] == ')' {
+				return j + 1, true
+			}
+			return j, false
+		case c == ':' && j+1 < len(q) && q[j+1] == ':':
+			j += 2
+			continue
+		}
+		break
+	}
+	return j, n > 0
+}
+
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
 // isLiteralPrefix reports whether w, written right before a quote, makes the

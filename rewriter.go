@@ -60,7 +60,7 @@ func (r *rewriter) rewrite(q string, m *mode) (string, error) {
 			return "", err
 		}
 	}
-	if m.raw() || !m.restore && !r.tables.mentionedIn(q) {
+	if m.raw() || !m.restore && !r.tables.mentionedIn(q) && !(r.d == dialectMySQL && sessionSensitive(q)) {
 		return q, nil
 	}
 	if r.cache == nil {
@@ -81,12 +81,18 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
 			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "internal error while rewriting", Err: fmt.Errorf("%v", p)}
 		}
 	}()
-	stmts, err := lexStatements(q, r.d)
+	stmts, err := lex(q, r.d, r.tables)
 	if err != nil {
 		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it", Err: err}
 	}
 	if m.restore && len(stmts) != 1 {
 		return "", fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
+	}
+	for _, st := range stmts {
+		if st.ambiguous != "" && r.tables.mentionedIn(q) {
+			// Where servers disagree on what is code, no reading is safe.
+			return "", &RefusedError{Table: r.mentioned(q), Reason: "it contains " + st.ambiguous + ": whether its text is code depends on the server"}
+		}
 	}
 	outs := make([]string, len(stmts))
 	changed := false
@@ -141,25 +147,44 @@ func (r *rewriter) mentioned(q string) string {
 // statementWords may start the statement that EXPLAIN, DESCRIBE or ANALYZE
 // prefixes.
 var statementWords = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
-	"replace": true, "with": true, "values": true, "table": true}
+	"replace": true, "with": true, "values": true}
 
 // rewriteStatement rewrites one statement of a (possibly multi-statement)
 // text. It reports whether the text changed.
 func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
-	if st.empty || !r.tables.mentionedIn(st.text) {
+	if st.empty {
 		return st.text, false, nil
 	}
-	switch st.firstWord() {
+	if r.d == dialectMySQL {
+		if err := r.checkSession(st); err != nil {
+			return "", false, err
+		}
+	}
+	if !r.tables.mentionedIn(st.text) {
+		return st.text, false, nil
+	}
+	first := st.firstWord()
+	switch first {
 	case "explain", "describe", "desc", "analyze":
 		// EXPLAIN SELECT, ANALYZE DELETE (which MariaDB runs!): rewrite the
-		// statement after the prefix. DESCRIBE t, ANALYZE TABLE t: metadata.
+		// statement after the prefix. DESCRIBE t, ANALYZE TABLE t:
+		// metadata, checked like the other statements that pass as written.
 		for _, w := range st.words[1:] {
 			if w.depth == 0 && !w.quoted && statementWords[w.lower] {
 				out, changed, err := r.rewriteTail(st, w.start, m)
 				return out, changed, err
 			}
 		}
+		if err := r.passable(st, first, m); err != nil {
+			return "", false, err
+		}
 		return st.text, false, nil
+	case "insert":
+		// INSERT ... VALUES reads no other row and destroys none: as
+		// written, without a parse (bulk inserts are long).
+		if !st.hidden && st.dangerous(insertDanger) == "" {
+			return st.text, false, nil
+		}
 	}
 	stmt, perr := parse(st.parseText())
 	if perr != nil {
@@ -174,7 +199,29 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		return "", false, s.err
 	}
 	if !s.changed {
-		return st.text, false, nil
+		switch n := stmt.(type) {
+		case *sqlparser.Select, *sqlparser.Union, *sqlparser.ParenSelect, *sqlparser.Insert,
+			*sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
+		case *sqlparser.DDL:
+			if n.Action == sqlparser.TruncateStr {
+				break // checked by the scope: refused unless WithForce
+			}
+			if err := r.passable(st, first, m); err != nil {
+				return "", false, err
+			}
+		default:
+			// DDL, SHOW, ...: sqlparser skips over parts of these, so
+			// check the words it may not have looked at.
+			if err := r.passable(st, first, m); err != nil {
+				return "", false, err
+			}
+		}
+		if !st.hidden {
+			return st.text, false, nil
+		}
+		// A soft-delete table's name sits inside a literal or comment:
+		// send the statement as it was read, never as written, so that a
+		// server reading that text differently still gets what was checked.
 	}
 	if st.concat {
 		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
@@ -228,7 +275,7 @@ func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
 // rewriteTail rewrites the part of st from offset at on, as a statement of
 // its own, and keeps what comes before it verbatim.
 func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error) {
-	subs, err := lexStatements(st.text[at:], r.d)
+	subs, err := lex(st.text[at:], r.d, r.tables)
 	if err != nil || len(subs) != 1 {
 		return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "cannot split the statement", Err: err}
 	}
@@ -299,11 +346,85 @@ func parse(text string) (sqlparser.Statement, error) {
 	return stmt, nil
 }
 
-// safeFirstWords start statements that read no rows of any table.
+// safeFirstWords start statements that read no rows of any table, when
+// they hold none of the danger words.
 var safeFirstWords = map[string]bool{"show": true, "use": true, "pragma": true, "begin": true, "start": true,
 	"commit": true, "rollback": true, "savepoint": true, "release": true, "optimize": true, "repair": true,
 	"check": true, "checksum": true, "vacuum": true, "reindex": true, "lock": true, "unlock": true,
-	"flush": true, "grant": true, "revoke": true, "attach": true, "detach": true, "kill": true}
+	"flush": true, "grant": true, "revoke": true, "attach": true, "detach": true, "kill": true,
+	"explain": true, "describe": true, "desc": true, "analyze": true,
+	"create": true, "alter": true, "drop": true, "rename": true}
+
+// metadataWords start statements that name tables in strings by nature
+// (SHOW TABLES LIKE 'users') and never read rows.
+var metadataWords = map[string]bool{"show": true, "describe": true, "desc": true, "pragma": true}
+
+// Danger words: a statement passed as written must hold none of them, as
+// they read or change rows (or run code that may).
+var (
+	allDanger = map[string]bool{"select": true, "insert": true, "update": true, "delete": true, "replace": true,
+		"truncate": true, "values": true, "table": true, "handler": true, "load": true, "call": true, "do": true,
+		"execute": true, "prepare": true, "with": true, "into": true}
+	insertDanger = map[string]bool{"select": true, "replace": true, "table": true, "with": true, "delete": true,
+		"truncate": true, "handler": true, "call": true, "execute": true, "prepare": true}
+	// destructive words are refused even under WithIncludeDeleted, which
+	// needs no filter for reads.
+	destructive = map[string]bool{"delete": true, "replace": true, "truncate": true, "call": true,
+		"execute": true, "prepare": true, "do": true, "handler": true, "load": true}
+)
+
+// dangerous returns the first word of st in danger that is used as a
+// keyword: "table" after an administrative verb (ANALYZE TABLE t, SHOW
+// CREATE TABLE t) and ON DELETE/ON UPDATE of a foreign key or column are
+// not.
+func (l *lexed) dangerous(danger map[string]bool) string {
+	for i, w := range l.words {
+		if i == 0 || w.quoted || !danger[w.lower] { // the verb itself is judged apart
+			continue
+		}
+		prev := ""
+		if i > 0 {
+			prev = l.words[i-1].lower
+		}
+		switch {
+		case w.lower == "table" && tableVerbs[prev]:
+		case (w.lower == "delete" || w.lower == "update") && prev == "on":
+		default:
+			return w.lower
+		}
+	}
+	return ""
+}
+
+var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": true, "repair": true, "checksum": true,
+	"create": true, "alter": true, "drop": true, "rename": true, "temporary": true, "show": true, "describe": true,
+	"desc": true, "explain": true, "flush": true, "exists": true}
+
+// passable checks a statement that is to be sent as written although it
+// names a soft-delete table.
+func (r *rewriter) passable(st *lexed, first string, m *mode) error {
+	table := r.mentioned(st.text)
+	if st.hidden && !metadataWords[first] {
+		return &RefusedError{Table: table, Reason: "the table's name is inside a literal or comment of a statement that cannot be parsed, so it cannot be checked"}
+	}
+	danger := allDanger
+	if first == "insert" {
+		danger = insertDanger
+	}
+	if w := st.dangerous(danger); w != "" {
+		if m.includeAll && !m.onlyPrimary && !m.restore && !m.anyDeletedOnly() && st.dangerous(destructive) == "" {
+			// Under WithIncludeDeleted every table is read unfiltered and
+			// nothing here deletes: as written is exactly right. This is
+			// how a CTE or a window function over soft-delete tables runs.
+			return nil
+		}
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("%s is passed as written only without %s in it", strings.ToUpper(first), strings.ToUpper(w))}
+	}
+	if !safeFirstWords[first] {
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("a statement starting with %q is not understood", first)}
+	}
+	return nil
+}
 
 // fallback decides on a statement that names a soft-delete table and that
 // sqlparser cannot read: send it untouched when it provably needs no
@@ -311,66 +432,151 @@ var safeFirstWords = map[string]bool{"show": true, "use": true, "pragma": true, 
 // refuse it otherwise.
 func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error) {
 	first := st.firstWord()
-	switch {
-	case safeFirstWords[first]:
-		return st.text, false, nil
-	case first == "insert" && !st.has("select") && !st.has("replace"):
-		// INSERT [OR IGNORE] ... VALUES ... [ON CONFLICT ...] [RETURNING ...]:
-		// it reads no other row and destroys none.
-		return st.text, false, nil
-	case (first == "create" || first == "alter" || first == "drop") && !st.has("select"):
-		return st.text, false, nil
-	case m.includeAll && !m.onlyPrimary && !m.restore && !m.anyDeletedOnly() &&
-		!st.has("delete") && !st.has("replace") && !st.has("truncate"):
-		// Under WithIncludeDeleted every table is read unfiltered, and the
-		// statement deletes nothing: as written is exactly right. This is
-		// how a CTE or a window function over soft-delete tables runs.
-		return st.text, false, nil
-	case first == "update" || first == "delete":
+	if (first == "update" || first == "delete") && !st.hidden {
 		// UPDATE/DELETE ... RETURNING cols (SQLite): rewrite the statement
 		// before RETURNING and keep the list, which reads only the rows
 		// the statement touches.
 		for i, w := range st.words {
 			if w.depth == 0 && !w.quoted && w.lower == "returning" {
-				for _, x := range st.words[i+1:] {
-					if x.lower == "select" {
-						goto refuse
-					}
+				if (&lexed{words: st.words[i:]}).dangerous(allDanger) != "" {
+					break
 				}
-				head := strings.TrimRight(st.text[:w.start], " \t\r\n")
-				subs, err := lexStatements(head, r.d)
-				if err != nil || len(subs) != 1 {
-					goto refuse
-				}
-				sub := subs[0]
-				stmt, err := parse(sub.parseText())
-				if err != nil {
-					goto refuse
-				}
-				if err := r.crossCheck(sub, stmt); err != nil {
-					return "", false, err
-				}
-				s := &scope{r: r, m: m, st: sub}
-				out := s.statement(stmt)
-				if s.err != nil {
-					return "", false, s.err
-				}
-				if !s.changed {
-					return st.text, false, nil
-				}
-				if _, isUpdate := out.(*sqlparser.Update); isUpdate && first == "delete" && r.d == dialectMySQL {
-					return "", false, &RefusedError{Table: s.firstSoft, Reason: "a soft DELETE ... RETURNING would be an UPDATE ... RETURNING, which MySQL and MariaDB do not have; drop RETURNING, or use WithForce for a real DELETE"}
-				}
-				txt, err := r.print(sub, out, s.firstSoft)
-				if err != nil {
-					return "", false, err
-				}
-				return sub.text[:sub.lead] + txt + " " + st.text[w.start:], true, nil
+				return r.rewriteReturning(st, w.start, m, perr)
 			}
 		}
 	}
-refuse:
-	return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse it (CTEs, window functions and some dialect syntax are not supported)", Err: perr}
+	if err := r.passable(st, first, m); err != nil {
+		var re *RefusedError
+		if errors.As(err, &re) && re.Err == nil {
+			re.Reason = "sqlparser cannot parse it (CTEs, window functions and some dialect syntax are not supported), and " + re.Reason
+			re.Err = perr
+		}
+		return "", false, err
+	}
+	return st.text, false, nil
+}
+
+// rewriteReturning rewrites the part of an UPDATE or DELETE before its
+// RETURNING at offset at, and keeps the RETURNING list as written.
+func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (string, bool, error) {
+	refuse := &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse it", Err: perr}
+	head := strings.TrimRight(st.text[:at], " \t\r\n")
+	subs, err := lex(head, r.d, r.tables)
+	if err != nil || len(subs) != 1 {
+		return "", false, refuse
+	}
+	sub := subs[0]
+	stmt, err := parse(sub.parseText())
+	if err != nil {
+		return "", false, refuse
+	}
+	if err := r.crossCheck(sub, stmt); err != nil {
+		return "", false, err
+	}
+	s := &scope{r: r, m: m, st: sub}
+	out := s.statement(stmt)
+	if s.err != nil {
+		return "", false, s.err
+	}
+	if !s.changed {
+		return st.text, false, nil
+	}
+	if _, isUpdate := out.(*sqlparser.Update); isUpdate && st.firstWord() == "delete" && r.d == dialectMySQL {
+		return "", false, &RefusedError{Table: s.firstSoft, Reason: "a soft DELETE ... RETURNING would be an UPDATE ... RETURNING, which MySQL and MariaDB do not have; drop RETURNING, or use WithForce for a real DELETE"}
+	}
+	txt, err := r.print(sub, out, s.firstSoft)
+	if err != nil {
+		return "", false, err
+	}
+	return sub.text[:sub.lead] + txt + " " + st.text[at:], true, nil
+}
+
+// sessionSensitive reports whether a statement of q starts with SET,
+// PREPARE or EXECUTE, which checkSession must see although they name no
+// table. It looks at the start of q and after every ';', without
+// allocating; a ';' inside a string only costs a look.
+func sessionSensitive(q string) bool {
+	for i := 0; i <= len(q); {
+		j := skipBlanksAndComments(q, i)
+		if hasWordFold(q, j, "set") || hasWordFold(q, j, "prepare") || hasWordFold(q, j, "execute") {
+			return true
+		}
+		k := strings.IndexByte(q[j:], ';')
+		if k < 0 {
+			return false
+		}
+		i = j + k + 1
+	}
+	return false
+}
+
+// skipBlanksAndComments returns the offset of the first byte from i on
+// that is neither blank nor in a comment.
+func skipBlanksAndComments(q string, i int) int {
+	for i < len(q) {
+		switch {
+		case isBlank(q[i]):
+			i++
+		case strings.HasPrefix(q[i:], "/*") && !strings.HasPrefix(q[i:], "/*!") && !strings.HasPrefix(q[i:], "/*M!"):
+			k := strings.Index(q[i+2:], "*/")
+			if k < 0 {
+				return len(q)
+			}
+			i += k + 4
+		case q[i] == '#' || strings.HasPrefix(q[i:], "-- "):
+			k := strings.IndexByte(q[i:], '\n')
+			if k < 0 {
+				return len(q)
+			}
+			i += k + 1
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// hasWordFold reports whether the word w (lower case) starts q at i.
+func hasWordFold(q string, i int, w string) bool {
+	if len(q)-i < len(w) || len(q)-i > len(w) && wordByte[q[i+len(w)]] {
+		return false
+	}
+	for k := 0; k < len(w); k++ {
+		if lowerASCII(q[i+k]) != w[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// unsafeCharsets are MySQL client character sets in which a backslash byte
+// can be the second byte of a character, so that strings end elsewhere
+// than softdelete's lexer thinks.
+var unsafeCharsets = []string{"big5", "cp932", "gbk", "gb18030", "sjis", "eucjpms"}
+
+// checkSession refuses MySQL statements that would make the server read
+// later statements differently from softdelete's lexer (sql_mode,
+// character set), or run SQL that softdelete never sees (PREPARE,
+// EXECUTE). The fast path sends statements starting with these words here.
+func (r *rewriter) checkSession(st *lexed) error {
+	lower := strings.ToLower(st.text)
+	switch st.firstWord() {
+	case "prepare", "execute":
+		return &RefusedError{Table: "(any)", Reason: "SQL-level PREPARE and EXECUTE run text softdelete never sees"}
+	case "set":
+		if strings.Contains(lower, "sql_mode") {
+			_, value, _ := strings.Cut(lower[strings.Index(lower, "sql_mode"):], "=")
+			if strings.ContainsAny(value, "@(") || strings.Contains(value, "ansi") || strings.Contains(value, "no_backslash_escapes") {
+				return &RefusedError{Table: "(any)", Reason: "this sql_mode could make the server read SQL differently from softdelete (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, or a computed value)"}
+			}
+		}
+		for _, cs := range unsafeCharsets {
+			if strings.Contains(lower, cs) && (st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set")) {
+				return &RefusedError{Table: "(any)", Reason: "the character set " + cs + " lets a backslash end a string elsewhere than softdelete reads it"}
+			}
+		}
+	}
+	return nil
 }
 
 // scope is the state of one statement's rewrite.
