@@ -21,22 +21,28 @@ const cacheShards = 16
 // do not contend; a full shard evicts an arbitrary entry (Go's map order is
 // random, so eviction is random), which keeps memory flat under a stream of
 // distinct statements.
+//
+// The text is hashed once per lookup: the 64-bit hash of (mode, text)
+// picks the shard and is the shard map's key, and the entry keeps the mode
+// and text to check them. Two keys with the same hash (which 64 bits make
+// vanishingly rare) share a slot: a lookup of the other one is a miss, and
+// its put replaces the entry, so a collision costs a rewrite, never a
+// wrong answer.
 type cache struct {
 	seed   maphash.Seed
 	perCap int
 	shards [cacheShards]cacheShard
 }
 
-type cacheKey struct{ mode, query string }
-
 type cacheEntry struct {
-	out string
-	err error
+	mode, query string // the key, checked on every hit
+	out         string
+	err         error
 }
 
 type cacheShard struct {
 	mu           sync.RWMutex
-	m            map[cacheKey]cacheEntry
+	m            map[uint64]cacheEntry
 	hits, misses atomic.Uint64
 	_            [40]byte // keep shards on separate cache lines
 }
@@ -47,20 +53,32 @@ func newCache(size int) *cache {
 	}
 	c := &cache{seed: maphash.MakeSeed(), perCap: (size + cacheShards - 1) / cacheShards}
 	for i := range c.shards {
-		c.shards[i].m = make(map[cacheKey]cacheEntry)
+		c.shards[i].m = make(map[uint64]cacheEntry)
 	}
 	return c
 }
 
-func (c *cache) shard(q string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, q)%cacheShards]
+// hash returns the hash of (mode, q). The default mode's key is empty and
+// costs nothing to mix in.
+func (c *cache) hash(mode, q string) uint64 {
+	h := maphash.String(c.seed, q)
+	if mode != "" {
+		h ^= (maphash.String(c.seed, mode) + 1) * 0x9e3779b97f4a7c15
+	}
+	return h
+}
+
+func (c *cache) shard(h uint64) *cacheShard {
+	return &c.shards[h%cacheShards]
 }
 
 func (c *cache) get(mode, q string) (string, error, bool) {
-	sh := c.shard(q)
+	h := c.hash(mode, q)
+	sh := c.shard(h)
 	sh.mu.RLock()
-	e, ok := sh.m[cacheKey{mode, q}]
+	e, ok := sh.m[h]
 	sh.mu.RUnlock()
+	ok = ok && e.query == q && e.mode == mode
 	if ok {
 		sh.hits.Add(1)
 	} else {
@@ -73,7 +91,8 @@ func (c *cache) put(mode, q, out string, err error) {
 	if len(q) > maxCachedLen {
 		return
 	}
-	sh := c.shard(q)
+	h := c.hash(mode, q)
+	sh := c.shard(h)
 	sh.mu.Lock()
 	if len(sh.m) >= c.perCap {
 		for k := range sh.m {
@@ -81,7 +100,7 @@ func (c *cache) put(mode, q, out string, err error) {
 			break
 		}
 	}
-	sh.m[cacheKey{mode, q}] = cacheEntry{out, err}
+	sh.m[h] = cacheEntry{mode: mode, query: q, out: out, err: err}
 	sh.mu.Unlock()
 }
 

@@ -30,6 +30,15 @@ type conn struct {
 	resetter  driver.SessionResetter
 	validator driver.Validator
 	checker   driver.NamedValueChecker
+
+	// spare is the last statement closed on this connection, reused by
+	// the next prepare with the same wrapper type, so that a statement
+	// prepared, run and closed at once (database/sql does that after an
+	// inner driver.ErrSkip, as go-sql-driver/mysql answers without
+	// interpolateParams) allocates nothing in the wrapper. database/sql
+	// locks the connection around Prepare and a statement's Close, and
+	// never uses a statement after closing it.
+	spare *stmt
 }
 
 func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
@@ -89,14 +98,23 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrapStmt(&stmt{
+	s, mask := c.spare, stmtMask(is)
+	if s == nil || s.mask != mask {
+		s = &stmt{mask: mask}
+		s.self = wrapStmtMask(s, mask)
+	}
+	c.spare = nil
+	*s = stmt{
 		c:      c,
 		query:  query,
 		plain:  q == query && !c.rw.tables.mentionedIn(query),
 		def:    is,
 		defKey: m.key,
 		defSQL: q,
-	}), nil
+		mask:   mask,
+		self:   s.self,
+	}
+	return s.self, nil
 }
 
 // prepareInner prepares rewritten text on the inner connection.

@@ -27,12 +27,17 @@ type stmt struct {
 	defSQL string      // def's rewritten text
 	byKey  map[string]driver.Stmt
 	extra  []driver.Stmt // inner statements prepared after def
+	mask   uint          // the optional interfaces of def (stmtMask)
+	self   driver.Stmt   // the wrapper of this stmt, as handed out
 }
 
 func (s *stmt) Close() error {
 	err := s.def.Close()
 	for _, is := range s.extra {
 		err = errors.Join(err, is.Close())
+	}
+	if s.c != nil && s.self != nil {
+		s.c.spare = s // see conn.spare
 	}
 	return err
 }
@@ -154,15 +159,17 @@ func (x stmtColumnConverter) ColumnConverter(idx int) driver.ValueConverter {
 	return x.s.def.(driver.ColumnConverter).ColumnConverter(idx)
 }
 
-func wrapStmt(s *stmt) driver.Stmt {
+// stmtMask is the wrapStmtMask mask of an inner statement's optional
+// interfaces.
+func stmtMask(is driver.Stmt) uint {
 	var mask uint
-	if _, ok := s.def.(driver.NamedValueChecker); ok {
+	if _, ok := is.(driver.NamedValueChecker); ok {
 		mask |= 1 << 0
 	}
-	if _, ok := s.def.(driver.ColumnConverter); ok {
+	if _, ok := is.(driver.ColumnConverter); ok {
 		mask |= 1 << 1
 	}
-	return wrapStmtMask(s, mask)
+	return mask
 }
 
 func (s *stmt) softdeleteStmt() *stmt { return s }
