@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xwb1989/sqlparser"
 )
@@ -206,14 +207,113 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 				return
 			}
 		}
+	// The nodes below print as sqlparser prints them, without its Myprintf,
+	// which allocates for every argument: a rewrite is mostly these.
+	case *sqlparser.ColName:
+		if !n.Qualifier.IsEmpty() {
+			p.tableName(buf, n.Qualifier)
+			buf.WriteByte('.')
+		}
+		p.ident(buf, n.Name.String())
+		return
+	case sqlparser.TableName:
+		p.tableName(buf, n)
+		return
+	case *sqlparser.ComparisonExpr:
+		p.format(buf, n.Left)
+		buf.WriteString(" " + n.Operator + " ")
+		p.format(buf, n.Right)
+		if n.Escape != nil {
+			buf.WriteString(" escape ")
+			p.format(buf, n.Escape)
+		}
+		return
+	case *sqlparser.AndExpr:
+		p.format(buf, n.Left)
+		buf.WriteString(" and ")
+		p.format(buf, n.Right)
+		return
+	case *sqlparser.OrExpr:
+		p.format(buf, n.Left)
+		buf.WriteString(" or ")
+		p.format(buf, n.Right)
+		return
+	case *sqlparser.ParenExpr:
+		buf.WriteByte('(')
+		p.format(buf, n.Expr)
+		buf.WriteByte(')')
+		return
+	case *sqlparser.IsExpr:
+		p.format(buf, n.Expr)
+		buf.WriteString(" " + n.Operator)
+		return
+	case *sqlparser.Where:
+		if n == nil || n.Expr == nil {
+			return
+		}
+		buf.WriteString(" " + n.Type + " ")
+		p.format(buf, n.Expr)
+		return
+	case *sqlparser.AliasedExpr:
+		p.format(buf, n.Expr)
+		if !n.As.IsEmpty() {
+			buf.WriteString(" as ")
+			p.ident(buf, n.As.String())
+		}
+		return
+	case sqlparser.SelectExprs:
+		for i, e := range n {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			p.format(buf, e)
+		}
+		return
+	case sqlparser.TableExprs:
+		for i, e := range n {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			p.format(buf, e)
+		}
+		return
+	case *sqlparser.AliasedTableExpr:
+		p.format(buf, n.Expr)
+		if n.Partitions != nil {
+			p.format(buf, n.Partitions)
+		}
+		if !n.As.IsEmpty() {
+			buf.WriteString(" as ")
+			p.ident(buf, n.As.String())
+		}
+		if n.Hints != nil {
+			p.format(buf, n.Hints)
+		}
+		return
+	case *sqlparser.Subquery:
+		buf.WriteByte('(')
+		p.format(buf, n.Select)
+		buf.WriteByte(')')
+		return
 	case sqlparser.ColIdent:
-		p.ident(buf, n.String(), n)
+		p.ident(buf, n.String())
 		return
 	case sqlparser.TableIdent:
-		p.ident(buf, n.String(), n)
+		p.ident(buf, n.String())
 		return
 	}
 	node.Format(buf)
+}
+
+func (p *printer) tableName(buf *sqlparser.TrackedBuffer, n sqlparser.TableName) {
+	if n.IsEmpty() {
+		return
+	}
+	if !n.Qualifier.IsEmpty() {
+		p.ident(buf, n.Qualifier.String())
+		buf.WriteByte('.')
+	}
+	p.ident(buf, n.Name.String())
 }
 
 func (p *printer) fail(err error) {
@@ -232,13 +332,11 @@ func (p *printer) order(e sqlparser.Expr) int {
 
 // ident writes an identifier, quoted in the dialect's way where the user
 // quoted it or where sqlparser thinks it must be (keywords, odd bytes).
-func (p *printer) ident(buf *sqlparser.TrackedBuffer, name string, node sqlparser.SQLNode) {
+func (p *printer) ident(buf *sqlparser.TrackedBuffer, name string) {
 	if name == "" {
 		return
 	}
-	scratch := sqlparser.NewTrackedBuffer(nil)
-	node.Format(scratch)
-	if !p.quoted[strings.ToLower(name)] && (scratch.Len() == 0 || scratch.Bytes()[0] != '`') {
+	if !needsQuotes(name) && (len(p.quoted) == 0 || !p.quoted[strings.ToLower(name)]) {
 		buf.WriteString(name)
 		return
 	}
@@ -248,3 +346,35 @@ func (p *printer) ident(buf *sqlparser.TrackedBuffer, name string, node sqlparse
 	}
 	buf.WriteString(q + strings.ReplaceAll(name, q, q+q) + q)
 }
+
+// needsQuotes reports whether sqlparser would quote an identifier: one
+// that is not letters, digits and '_' (not starting with a digit), or that
+// it reads as a keyword. Keyword answers are remembered by name.
+func needsQuotes(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		// sqlparser: '@' is a letter, and @@scope.name is one identifier.
+		if !isIdentStart(c) && c != '@' && (c < '0' || c > '9' || i == 0) && !(c == '.' && strings.HasPrefix(name, "@@")) {
+			return true
+		}
+	}
+	keywordMu.RLock()
+	kw, ok := keywordCache[name]
+	keywordMu.RUnlock()
+	if ok {
+		return kw
+	}
+	typ, _ := sqlparser.NewStringTokenizer(name).Scan()
+	kw = typ != sqlparser.ID
+	keywordMu.Lock()
+	if len(keywordCache) < 4096 {
+		keywordCache[name] = kw
+	}
+	keywordMu.Unlock()
+	return kw
+}
+
+var (
+	keywordMu    sync.RWMutex
+	keywordCache = map[string]bool{}
+)

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -184,12 +185,16 @@ func lexStatements(q string, d dialect) ([]*lexed, error) { return lex(q, d, nil
 func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 	var out []*lexed
 	cur := &lexed{start: 0, empty: true}
+	cur.parse.Grow(len(q) + 16)
 	depth := 0
 	versioned := false // inside a MySQL /*!...*/ comment, whose text is code
 	prevWord := ""     // the last unquoted word, lower case
 
+	var num [20]byte
 	addLit := func(text string, positional bool) {
-		fmt.Fprintf(&cur.parse, " :p%d ", len(cur.lits))
+		cur.parse.WriteString(" :p")
+		cur.parse.Write(strconv.AppendInt(num[:0], int64(len(cur.lits)), 10))
+		cur.parse.WriteByte(' ')
 		cur.lits = append(cur.lits, lit{text: text, positional: positional})
 		cur.hide(text, ts)
 	}
@@ -427,7 +432,7 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				i = j
 				break
 			}
-			lw := strings.ToLower(w)
+			lw := lowerWord(w)
 			if lw == "select" {
 				selects++
 			}
@@ -483,6 +488,45 @@ var selectModifiers = map[string]bool{"sql_calc_found_rows": true, "high_priorit
 var selectOptionWords = map[string]bool{"select": true, "all": true, "distinct": true, "straight_join": true,
 	"sql_cache": true, "sql_no_cache": true, "sql_calc_found_rows": true, "high_priority": true,
 	"distinctrow": true, "sql_small_result": true, "sql_big_result": true, "sql_buffer_result": true}
+
+// commonWords are interned by lowerWord, so that upper-case SQL does not
+// allocate a lower-case copy of every keyword.
+var commonWords = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range strings.Fields(`select from where and or not in is null as on join left right inner
+		outer cross natural using group by order having limit offset union all distinct insert into values
+		update set delete replace exists between like case when then else end asc desc count sum min max
+		avg coalesce ifnull true false for share lock mode with returning table ignore duplicate key
+		default interval cast convert create alter drop index primary unique if straight_join`) {
+		m[w] = w
+	}
+	return m
+}()
+
+// lowerWord returns w in lower case, without allocating for lower-case
+// words and common keywords.
+func lowerWord(w string) string {
+	upper := false
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= 'A' && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return w
+	}
+	if len(w) <= 16 {
+		var buf [16]byte
+		for i := 0; i < len(w); i++ {
+			buf[i] = lowerASCII(w[i])
+		}
+		if c, ok := commonWords[string(buf[:len(w)])]; ok {
+			return c
+		}
+	}
+	return strings.ToLower(w)
+}
 
 func isIdentStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'

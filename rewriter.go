@@ -190,11 +190,11 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 	if perr != nil {
 		return r.fallback(st, m, perr)
 	}
-	if err := r.crossCheck(st, stmt); err != nil {
-		return "", false, err
-	}
 	s := &scope{r: r, m: m, st: st}
 	out := s.statement(stmt)
+	if err := r.crossCheck(st, stmt, s.seen); err != nil {
+		return "", false, err
+	}
 	if s.err != nil {
 		return "", false, s.err
 	}
@@ -291,7 +291,11 @@ func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error)
 // as an identifier must appear as an identifier in the AST. If sqlparser
 // swallowed part of the statement (as a comment, say), the statement is
 // refused rather than sent with a table left unfiltered.
-func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
+//
+// seen lists the soft-delete tables the scope met as tables: when it holds
+// every name the lexer saw, which is the usual case, no walk is needed
+// (the scope itself refuses a soft-delete name aliasing a plain table).
+func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement, seen []string) error {
 	switch stmt.(type) {
 	case sqlparser.SelectStatement, *sqlparser.Insert, *sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
 	default:
@@ -300,7 +304,7 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
 	var names map[string]bool
 	misread := ""
 	for _, w := range st.words {
-		if r.tables.lookup(w.lower) == nil {
+		if r.tables.lookup(w.lower) == nil || contains(seen, w.lower) {
 			continue
 		}
 		if names == nil {
@@ -331,6 +335,15 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement) error {
 		}
 	}
 	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // parse parses one statement with sqlparser, without its logging.
@@ -470,11 +483,11 @@ func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (str
 	if err != nil {
 		return "", false, refuse
 	}
-	if err := r.crossCheck(sub, stmt); err != nil {
-		return "", false, err
-	}
 	s := &scope{r: r, m: m, st: sub}
 	out := s.statement(stmt)
+	if err := r.crossCheck(sub, stmt, s.seen); err != nil {
+		return "", false, err
+	}
 	if s.err != nil {
 		return "", false, s.err
 	}
@@ -587,7 +600,8 @@ type scope struct {
 	primary   string                               // the primary table, for WithOnlyDeleted()
 	stamp     map[*sqlparser.AliasedTableExpr]bool // targets of a soft DELETE
 	changed   bool
-	firstSoft string // the first soft-delete table met, for messages
+	firstSoft string   // the first soft-delete table met, for messages
+	seen      []string // the soft-delete tables met as tables
 	err       error
 }
 
@@ -600,8 +614,13 @@ func (s *scope) refuse(table, format string, args ...any) {
 // soft returns the soft-delete table a table name refers to, or nil.
 func (s *scope) soft(tn sqlparser.TableName) *softTable {
 	t := s.r.tables.lookup(tn.Name.String())
-	if t != nil && s.firstSoft == "" {
-		s.firstSoft = t.name
+	if t != nil {
+		if s.firstSoft == "" {
+			s.firstSoft = t.name
+		}
+		if !contains(s.seen, t.name) {
+			s.seen = append(s.seen, t.name)
+		}
 	}
 	return t
 }
@@ -636,8 +655,9 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 		s.setPrimary(primaryOf(n), "the statement")
 		s.selectStatement(n)
 	case *sqlparser.Insert:
-		if n.Action == sqlparser.ReplaceStr && s.soft(n.Table) != nil && !s.m.force {
-			s.refuse(s.soft(n.Table).name, "REPLACE deletes the rows it replaces; use INSERT ... ON DUPLICATE KEY UPDATE, or WithForce")
+		target := s.soft(n.Table)
+		if n.Action == sqlparser.ReplaceStr && target != nil && !s.m.force {
+			s.refuse(target.name, "REPLACE deletes the rows it replaces; use INSERT ... ON DUPLICATE KEY UPDATE, or WithForce")
 			return n
 		}
 		if sel, ok := n.Rows.(sqlparser.SelectStatement); ok {
@@ -730,13 +750,82 @@ func (s *scope) selectStatement(ss sqlparser.SelectStatement) {
 // subqueries rewrites every subquery in nodes, each in its own scope of
 // tables.
 func (s *scope) subqueries(nodes ...sqlparser.SQLNode) {
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
-		if sq, ok := node.(*sqlparser.Subquery); ok {
-			s.selectStatement(sq.Select)
-			return false, nil
+	for _, n := range nodes {
+		s.findSubqueries(n)
+	}
+}
+
+// findSubqueries rewrites the subqueries in node. It descends the common
+// expression nodes itself (sqlparser.Walk allocates for every identifier)
+// and hands every other kind of node to sqlparser.Walk, so none is missed.
+func (s *scope) findSubqueries(node sqlparser.SQLNode) {
+	switch n := node.(type) {
+	case nil, *sqlparser.ColName, *sqlparser.SQLVal, *sqlparser.NullVal, sqlparser.BoolVal, *sqlparser.StarExpr:
+	case *sqlparser.Subquery:
+		s.selectStatement(n.Select)
+	case *sqlparser.Where:
+		if n != nil {
+			s.findSubqueries(n.Expr)
 		}
-		return true, nil
-	}, nodes...)
+	case *sqlparser.Limit:
+		if n != nil {
+			s.findSubqueries(n.Offset)
+			s.findSubqueries(n.Rowcount)
+		}
+	case *sqlparser.AndExpr:
+		s.findSubqueries(n.Left)
+		s.findSubqueries(n.Right)
+	case *sqlparser.OrExpr:
+		s.findSubqueries(n.Left)
+		s.findSubqueries(n.Right)
+	case *sqlparser.NotExpr:
+		s.findSubqueries(n.Expr)
+	case *sqlparser.ParenExpr:
+		s.findSubqueries(n.Expr)
+	case *sqlparser.IsExpr:
+		s.findSubqueries(n.Expr)
+	case *sqlparser.ComparisonExpr:
+		s.findSubqueries(n.Left)
+		s.findSubqueries(n.Right)
+		s.findSubqueries(n.Escape)
+	case *sqlparser.RangeCond:
+		s.findSubqueries(n.Left)
+		s.findSubqueries(n.From)
+		s.findSubqueries(n.To)
+	case *sqlparser.BinaryExpr:
+		s.findSubqueries(n.Left)
+		s.findSubqueries(n.Right)
+	case *sqlparser.ExistsExpr:
+		s.findSubqueries(n.Subquery)
+	case sqlparser.ValTuple:
+		for _, e := range n {
+			s.findSubqueries(e)
+		}
+	case *sqlparser.FuncExpr:
+		s.findSubqueries(n.Exprs)
+	case sqlparser.SelectExprs:
+		for _, e := range n {
+			s.findSubqueries(e)
+		}
+	case *sqlparser.AliasedExpr:
+		s.findSubqueries(n.Expr)
+	case sqlparser.GroupBy:
+		for _, e := range n {
+			s.findSubqueries(e)
+		}
+	case sqlparser.OrderBy:
+		for _, o := range n {
+			s.findSubqueries(o.Expr)
+		}
+	default:
+		_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+			if sq, ok := node.(*sqlparser.Subquery); ok {
+				s.selectStatement(sq.Select)
+				return false, nil
+			}
+			return true, nil
+		}, node)
+	}
 }
 
 // placeAll filters the tables of a FROM list (or UPDATE/DELETE table list)
@@ -761,6 +850,11 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 		case sqlparser.TableName:
 			t := s.soft(e)
 			if t == nil {
+				if a := s.r.tables.lookup(n.As.String()); a != nil {
+					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
+					// keyword as a table aliased like a soft-delete table.
+					s.refuse(a.name, "sqlparser read the statement differently from the database (a keyword it does not know became a table aliased %s)", n.As.String())
+				}
 				return nil
 			}
 			f := s.filterFor(t)
