@@ -61,8 +61,13 @@ func (d dialect) defaultNow() string {
 }
 
 // parseExpr parses one SQL expression, such as the now= option.
-func parseExpr(s string) (sqlparser.Expr, error) {
-	stmt, err := sqlparser.Parse("select " + s)
+func parseExpr(s string) (e sqlparser.Expr, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e, err = nil, fmt.Errorf("sqlparser failed on it: %v", p)
+		}
+	}()
+	stmt, err := parse("select " + s)
 	if err != nil {
 		return nil, err
 	}

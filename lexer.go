@@ -333,9 +333,9 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			}
 			cur.quoted[strings.ToLower(name)] = true
 			cur.words = append(cur.words, word{lower: strings.ToLower(name), depth: depth, start: i, quoted: true})
-			cur.parse.WriteByte('`')
+			cur.parse.WriteString(" `") // apart: `a``b` would be one name
 			cur.parse.WriteString(strings.ReplaceAll(name, "`", "``"))
-			cur.parse.WriteByte('`')
+			cur.parse.WriteString("` ")
 			prevWord = ""
 			i = j
 
@@ -453,11 +453,13 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			prevWord = lw
 			i = j
 
-		case c == '-' && next == '-':
-			// MySQL's "--" without a blank after it is two minus signs;
-			// sqlparser would take it for a comment.
+		case c == '-' && next == '-', c == '/' && next == '/':
+			// MySQL's "--" without a blank after it is two minus signs,
+			// and "//" is two slashes in both dialects: sqlparser would
+			// take either for a comment and drop the rest of the line.
 			code(i)
-			cur.parse.WriteString("- ")
+			cur.parse.WriteByte(c)
+			cur.parse.WriteByte(' ')
 			prevWord = ""
 			i++
 

@@ -501,11 +501,11 @@ func TestCrossCheckRefusesAMisreadStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rw.crossCheck(sts[0], stmt); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "users") {
+	if err := rw.crossCheck(sts[0], stmt, nil); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "users") {
 		t.Fatalf("crossCheck = %v; want a refusal naming users", err)
 	}
 	stmt, _ = parse("select * from tags join users")
-	if err := rw.crossCheck(sts[0], stmt); err != nil {
+	if err := rw.crossCheck(sts[0], stmt, nil); err != nil {
 		t.Fatalf("crossCheck of a faithful parse = %v", err)
 	}
 }
@@ -596,4 +596,17 @@ func TestRewriteRedTeam(t *testing.T) {
 			in: "DO 'users'", err: "inside a literal or comment"},
 		{name: "SHOW TABLES LIKE a name", dialect: "mysql", mode: "default", in: "SHOW TABLES LIKE 'users'", want: "="},
 	})
+}
+
+// Regression tests from the fuzzer.
+func TestRewriteFuzzFindings(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "// is not a comment", mode: "default", in: "DELETE FROM users WHERE id = 5 // and tenant = 3", err: "cannot parse"},
+		{name: "// in an UPDATE", mode: "default", in: "UPDATE users SET name = 'x' WHERE id = 1 //or 1 = 1", err: "cannot parse"},
+		{name: "adjacent quoted identifiers stay apart", dialect: "sqlite", mode: "default", in: "select * from `users` `x`\"y\"", err: "cannot parse"},
+		{name: "bracket then quote", dialect: "sqlite", mode: "default", in: "select * from users [x]\"y\" where id = 1", err: "cannot parse"},
+	})
+	if _, err := newRewriter(Config{Dialect: "mysql", Tables: []string{"a"}, Now: "/*!*/1"}); err == nil || !strings.HasPrefix(err.Error(), "softdelete: ") {
+		t.Fatalf("now=/*!*/1: %v, want a softdelete: error and no panic", err)
+	}
 }
