@@ -286,6 +286,12 @@ func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error)
 	return st.text[:at] + out, true, nil
 }
 
+// modifierWords are MySQL keywords that sqlparser does not know and that
+// may stand before a table name, where it reads them as the table and the
+// real table as its alias (UPDATE LOW_PRIORITY users).
+var modifierWords = map[string]bool{"low_priority": true, "high_priority": true, "delayed": true, "quick": true,
+	"ignore": true, "lateral": true, "only": true, "concurrent": true, "local": true, "straight_join": true}
+
 // crossCheck guards against sqlparser reading the text differently from
 // the database: every soft-delete table name that the dialect's lexer saw
 // as an identifier must appear as an identifier in the AST. If sqlparser
@@ -314,7 +320,7 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement, seen []string
 				case *sqlparser.AliasedTableExpr:
 					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
 					// keyword as a table aliased like a soft-delete table.
-					if tn, ok := n.Expr.(sqlparser.TableName); ok && r.tables.lookup(n.As.String()) != nil && r.tables.lookup(tn.Name.String()) == nil {
+					if tn, ok := n.Expr.(sqlparser.TableName); ok && r.tables.lookup(n.As.String()) != nil && modifierWords[strings.ToLower(tn.Name.String())] {
 						misread = n.As.String()
 					}
 				case sqlparser.TableIdent:
@@ -830,12 +836,44 @@ func (s *scope) findSubqueries(node sqlparser.SQLNode) {
 
 // placeAll filters the tables of a FROM list (or UPDATE/DELETE table list)
 // and returns the predicates that belong in the WHERE.
+//
+// SQLite gives a comma the precedence of JOIN (MySQL, whose grammar
+// sqlparser follows, a lower one): there "a, b RIGHT JOIN c" is
+// "(a, b) RIGHT JOIN c", so the tables before the comma are on the
+// nullable side and their predicates go into that join's ON.
 func (s *scope) placeAll(exprs sqlparser.TableExprs) []sqlparser.Expr {
 	var preds []sqlparser.Expr
-	for _, te := range exprs {
+	for i, te := range exprs {
+		if i > 0 && s.r.d == dialectSQLite && len(preds) > 0 {
+			if j := rightJoinOnSpine(te); j != nil {
+				if j.Condition.On == nil {
+					s.refuse(s.firstSoft, "cannot filter the tables before a comma that SQLite puts on the nullable side of a RIGHT JOIN without ON; write the join with ON")
+					return nil
+				}
+				j.Condition.On = s.andExpr(j.Condition.On, preds)
+				preds = nil
+			}
+		}
 		preds = append(preds, s.place(te)...)
 	}
 	return preds
+}
+
+// rightJoinOnSpine returns the first RIGHT JOIN that applies to the
+// leftmost table of te (the one a preceding comma joins with in SQLite),
+// or nil.
+func rightJoinOnSpine(te sqlparser.TableExpr) *sqlparser.JoinTableExpr {
+	j, ok := te.(*sqlparser.JoinTableExpr)
+	if !ok {
+		return nil // a parenthesised join keeps the comma out
+	}
+	if r := rightJoinOnSpine(j.LeftExpr); r != nil {
+		return r
+	}
+	if j.Join == sqlparser.RightJoinStr || j.Join == sqlparser.NaturalRightJoinStr {
+		return j
+	}
+	return nil
 }
 
 // place filters the tables of one table expression. Predicates for the
@@ -850,7 +888,7 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 		case sqlparser.TableName:
 			t := s.soft(e)
 			if t == nil {
-				if a := s.r.tables.lookup(n.As.String()); a != nil {
+				if a := s.r.tables.lookup(n.As.String()); a != nil && modifierWords[strings.ToLower(e.Name.String())] {
 					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
 					// keyword as a table aliased like a soft-delete table.
 					s.refuse(a.name, "sqlparser read the statement differently from the database (a keyword it does not know became a table aliased %s)", n.As.String())
@@ -909,6 +947,12 @@ func (s *scope) attach(j *sqlparser.JoinTableExpr, side sqlparser.TableExpr, pre
 	}
 	if !isTable {
 		s.refuse(s.firstSoft, "cannot filter a joined group of tables on the nullable side of an outer join without ON; write the join with ON")
+		return
+	}
+	// The wrapped table is a derived table: it has no schema to qualify
+	// it by, and no SQLite rowid.
+	if !tn.Qualifier.IsEmpty() || s.r.d == dialectSQLite && (s.st.has("rowid") || s.st.has("oid") || s.st.has("_rowid_")) {
+		s.refuse(strings.ToLower(tn.Name.String()), "the nullable side of a USING or NATURAL join is filtered as a derived table, which has no schema qualifier or rowid; write the join with ON")
 		return
 	}
 	inner := &sqlparser.AliasedTableExpr{Expr: tn, Partitions: te.Partitions, As: te.As, Hints: te.Hints}
