@@ -343,7 +343,7 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement, seen []string
 	return nil
 }
 
-func contains(list []string, s string) bool {
+func contains[T comparable](list []T, s T) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -606,8 +606,9 @@ type scope struct {
 	primary   string                               // the primary table, for WithOnlyDeleted()
 	stamp     map[*sqlparser.AliasedTableExpr]bool // targets of a soft DELETE
 	changed   bool
-	firstSoft string   // the first soft-delete table met, for messages
-	seen      []string // the soft-delete tables met as tables
+	firstSoft string               // the first soft-delete table met, for messages
+	seen      []string             // the soft-delete tables met as tables
+	ands      []*sqlparser.AndExpr // the conjunctions the scope built
 	err       error
 }
 
@@ -986,7 +987,8 @@ func (s *scope) and(where *sqlparser.Where, preds []sqlparser.Expr) *sqlparser.W
 func (s *scope) andExpr(e sqlparser.Expr, preds []sqlparser.Expr) sqlparser.Expr {
 	s.changed = true
 	if e != nil {
-		if _, ok := e.(*sqlparser.ParenExpr); !ok {
+		_, paren := e.(*sqlparser.ParenExpr)
+		if a, ok := e.(*sqlparser.AndExpr); !paren && !(ok && contains(s.ands, a)) {
 			e = &sqlparser.ParenExpr{Expr: e}
 		}
 	}
@@ -994,7 +996,9 @@ func (s *scope) andExpr(e sqlparser.Expr, preds []sqlparser.Expr) sqlparser.Expr
 		if e == nil {
 			e = p
 		} else {
-			e = &sqlparser.AndExpr{Left: e, Right: p}
+			a := &sqlparser.AndExpr{Left: e, Right: p}
+			s.ands = append(s.ands, a)
+			e = a
 		}
 	}
 	return e

@@ -610,3 +610,19 @@ func TestRewriteFuzzFindings(t *testing.T) {
 		t.Fatalf("now=/*!*/1: %v, want a softdelete: error and no panic", err)
 	}
 }
+
+func TestRewriteSQLiteCommaPrecedence(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "comma before RIGHT JOIN: SQLite puts the left tables on the nullable side", dialect: "sqlite", mode: "default",
+			in:   "SELECT n.id FROM users u, posts x RIGHT JOIN comments n ON n.id = u.id",
+			want: "select n.id from users as u, posts as x right join comments as n on (n.id = u.id) and u.deleted_at is null and x.deleted_at is null where n.removed_at is null"},
+		{name: "comma before RIGHT JOIN: MySQL binds the join first", dialect: "mysql", mode: "default",
+			in:   "SELECT n.id FROM users u, posts x RIGHT JOIN comments n ON n.id = u.id",
+			want: "select n.id from users as u, posts as x right join comments as n on (n.id = u.id) and x.deleted_at is null where u.deleted_at is null and n.removed_at is null"},
+		{name: "parenthesised join keeps the comma out", dialect: "sqlite", mode: "default",
+			in:   "SELECT * FROM users u, (posts x RIGHT JOIN comments n ON n.id = x.id)",
+			want: "select * from users as u, (posts as x right join comments as n on (n.id = x.id) and x.deleted_at is null) where u.deleted_at is null and n.removed_at is null"},
+		{name: "USING wrap refused with a schema qualifier", mode: "default",
+			in: "SELECT main.posts.id FROM users LEFT JOIN main.posts USING (id)", err: "write the join with ON"},
+	})
+}
