@@ -176,30 +176,104 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 			}
 		}
 	case *sqlparser.Select:
-		buf.Myprintf("select %v%s%s%s%v", n.Comments, n.Cache, n.Distinct, n.Hints, n.SelectExprs)
+		buf.WriteString("select ")
+		p.format(buf, n.Comments)
+		buf.WriteString(n.Cache + n.Distinct + n.Hints)
+		p.format(buf, n.SelectExprs)
 		// sqlparser puts "dual" where there was no FROM. SQLite has no
 		// dual; MySQL needs it only before WHERE, HAVING or a lock.
 		if !isDual(n.From) || p.d == dialectMySQL && (n.Where != nil || n.Having != nil || n.Lock != "") {
-			buf.Myprintf(" from %v", n.From)
+			buf.WriteString(" from ")
+			p.format(buf, n.From)
 		}
-		buf.Myprintf("%v%v%v%v%v%s", n.Where, n.GroupBy, n.Having, n.OrderBy, n.Limit, n.Lock)
+		p.format(buf, n.Where)
+		p.format(buf, n.GroupBy)
+		p.format(buf, n.Having)
+		p.format(buf, n.OrderBy)
+		p.format(buf, n.Limit)
+		buf.WriteString(n.Lock)
+		return
+	case *sqlparser.Update:
+		buf.WriteString("update ")
+		p.format(buf, n.Comments)
+		p.format(buf, n.TableExprs)
+		buf.WriteString(" set ")
+		p.format(buf, n.Exprs)
+		p.format(buf, n.Where)
+		p.format(buf, n.OrderBy)
+		p.format(buf, n.Limit)
+		return
+	case sqlparser.UpdateExprs:
+		for i, e := range n {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			p.format(buf, e.Name)
+			buf.WriteString(" = ")
+			p.format(buf, e.Expr)
+		}
+		return
+	case *sqlparser.JoinTableExpr:
+		p.format(buf, n.LeftExpr)
+		buf.WriteString(" " + n.Join + " ")
+		p.format(buf, n.RightExpr)
+		if n.Condition.On != nil {
+			buf.WriteString(" on ")
+			p.format(buf, n.Condition.On)
+		}
+		if n.Condition.Using != nil {
+			buf.WriteString(" using ")
+			p.format(buf, n.Condition.Using)
+		}
+		return
+	case sqlparser.OrderBy:
+		for i, o := range n {
+			if i == 0 {
+				buf.WriteString(" order by ")
+			} else {
+				buf.WriteString(", ")
+			}
+			p.format(buf, o)
+		}
+		return
+	case sqlparser.GroupBy:
+		for i, e := range n {
+			if i == 0 {
+				buf.WriteString(" group by ")
+			} else {
+				buf.WriteString(", ")
+			}
+			p.format(buf, e)
+		}
+		return
+	case *sqlparser.StarExpr:
+		if !n.TableName.IsEmpty() {
+			p.tableName(buf, n.TableName)
+			buf.WriteByte('.')
+		}
+		buf.WriteByte('*')
 		return
 	case *sqlparser.Limit:
 		if n == nil {
 			return
 		}
+		buf.WriteString(" limit ")
 		if n.Offset == nil {
-			buf.Myprintf(" limit %v", n.Rowcount)
+			p.format(buf, n.Rowcount)
 			return
 		}
 		// LIMIT a, b and LIMIT b OFFSET a mean the same: print the form
 		// that keeps the parameters in the order they were written.
 		ro, oo := p.order(n.Rowcount), p.order(n.Offset)
 		if ro >= 0 && oo >= 0 && ro < oo {
-			buf.Myprintf(" limit %v offset %v", n.Rowcount, n.Offset)
+			p.format(buf, n.Rowcount)
+			buf.WriteString(" offset ")
+			p.format(buf, n.Offset)
 			return
 		}
-		buf.Myprintf(" limit %v, %v", n.Offset, n.Rowcount)
+		p.format(buf, n.Offset)
+		buf.WriteString(", ")
+		p.format(buf, n.Rowcount)
 		return
 	case *sqlparser.ConvertExpr:
 		buf.Myprintf("cast(%v as %v)", n.Expr, n.Type)

@@ -121,6 +121,7 @@ type word struct {
 	depth  int  // parenthesis depth
 	start  int  // offset in the statement's text
 	quoted bool // written as a quoted identifier
+	soft   bool // the name of a soft-delete table (when lexed with the tables)
 }
 
 // lexed is one statement of the user's text, pre-lexed.
@@ -332,7 +333,8 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				cur.quoted = make(map[string]bool)
 			}
 			cur.quoted[strings.ToLower(name)] = true
-			cur.words = append(cur.words, word{lower: strings.ToLower(name), depth: depth, start: i, quoted: true})
+			lname := strings.ToLower(name)
+			cur.words = append(cur.words, word{lower: lname, depth: depth, start: i, quoted: true, soft: ts != nil && ts.byName[lname] != nil})
 			cur.parse.WriteString(" `") // apart: `a``b` would be one name
 			cur.parse.WriteString(strings.ReplaceAll(name, "`", "``"))
 			cur.parse.WriteString("` ")
@@ -448,7 +450,7 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				i = j
 				break
 			}
-			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i})
+			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i, soft: ts != nil && ts.byName[lw] != nil})
 			cur.parse.WriteString(w)
 			prevWord = lw
 			i = j

@@ -310,7 +310,7 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement, seen []string
 	var names map[string]bool
 	misread := ""
 	for _, w := range st.words {
-		if r.tables.lookup(w.lower) == nil || contains(seen, w.lower) {
+		if !w.soft || contains(seen, w.lower) {
 			continue
 		}
 		if names == nil {

@@ -492,7 +492,7 @@ func itoa(i int) string {
 
 func TestCrossCheckRefusesAMisreadStatement(t *testing.T) {
 	rw := testRewriter(t, "mysql")
-	sts, err := lexStatements("SELECT * FROM tags JOIN users", dialectMySQL)
+	sts, err := lex("SELECT * FROM tags JOIN users", dialectMySQL, rw.tables)
 	if err != nil {
 		t.Fatal(err)
 	}
