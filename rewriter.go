@@ -671,6 +671,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 			s.setPrimary(primaryOf(sel), "the INSERT's SELECT")
 			s.selectStatement(sel)
 		} else {
+			s.setPrimary("", "an INSERT ... VALUES")
 			s.subqueries(n.Rows)
 		}
 		s.subqueries(n.OnDup)
@@ -887,6 +888,10 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 	case *sqlparser.AliasedTableExpr:
 		switch e := n.Expr.(type) {
 		case sqlparser.TableName:
+			if e.Name.IsEmpty() || strings.HasPrefix(n.As.String(), "@") {
+				s.refuse(s.r.mentioned(s.st.text), "sqlparser read a table reference it cannot print (%q)", sqlparser.String(n))
+				return nil
+			}
 			t := s.soft(e)
 			if t == nil {
 				if a := s.r.tables.lookup(n.As.String()); a != nil && modifierWords[strings.ToLower(e.Name.String())] {
@@ -1090,16 +1095,27 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 	var set sqlparser.UpdateExprs
 	for i, te := range targets {
 		t := softTargets[i]
-		if s.filterFor(t) == filterDeleted {
+		switch s.filterFor(t) {
+		case filterDeleted:
 			s.refuse(t.name, "a soft DELETE under WithOnlyDeleted would stamp rows already deleted; add WithForce to delete them for good")
 			return n
 		}
-		s.stamp[te] = true
 		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
 		if len(n.Targets) > 0 {
 			col.Qualifier = ref(te, te.Expr.(sqlparser.TableName))
 		}
-		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: s.r.now})
+		var stamp sqlparser.Expr = s.r.now
+		if s.filterFor(t) == filterAll && n.Limit != nil {
+			// Under WithIncludeDeleted the ORDER BY ... LIMIT counts
+			// deleted rows too: select the same rows, and keep the stamps
+			// of those already deleted.
+			stamp = &sqlparser.FuncExpr{Name: sqlparser.NewColIdent("coalesce"), Exprs: sqlparser.SelectExprs{
+				&sqlparser.AliasedExpr{Expr: &sqlparser.ColName{Name: col.Name, Qualifier: col.Qualifier}},
+				&sqlparser.AliasedExpr{Expr: s.r.now}}}
+		} else {
+			s.stamp[te] = true
+		}
+		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: stamp})
 	}
 	preds := s.placeAll(n.TableExprs)
 	s.subqueries(n.Where, n.OrderBy, n.Limit)

@@ -626,3 +626,16 @@ func TestRewriteSQLiteCommaPrecedence(t *testing.T) {
 			in: "SELECT main.posts.id FROM users LEFT JOIN main.posts USING (id)", err: "write the join with ON"},
 	})
 }
+
+func TestRewriteDifferentialFindings(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "soft DELETE ... LIMIT under include keeps old stamps", mode: "include", in: "DELETE FROM users ORDER BY id LIMIT 2",
+			want: "update users set deleted_at = coalesce(deleted_at, $NOW) order by id asc limit 2"},
+		{name: "soft DELETE ... LIMIT by default", mode: "default", in: "DELETE FROM users ORDER BY id LIMIT 2",
+			want: "update users set deleted_at = $NOW where users.deleted_at is null order by id asc limit 2"},
+		{name: "user variable as an alias", dialect: "mysql", mode: "default", in: "select * from posts @x", err: "cannot print"},
+		{name: "empty table name", dialect: "mysql", mode: "force", in: "seleCt*from posts wher,B0.&&", err: "cannot"},
+		{name: "only() with INSERT VALUES has no primary table", mode: "only",
+			in: "INSERT INTO tags (n) VALUES ((SELECT count(*) FROM posts))", err: "primary table of an INSERT ... VALUES"},
+	})
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package softdelete
+
+// diffRace tells the differential test that the race detector is on.
+const diffRace = false
