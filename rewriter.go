@@ -202,26 +202,29 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		switch n := stmt.(type) {
 		case *sqlparser.Select, *sqlparser.Union, *sqlparser.ParenSelect, *sqlparser.Insert,
 			*sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
+			if !st.hidden {
+				return st.text, false, nil
+			}
+			// A soft-delete table's name sits inside a literal or comment:
+			// send the statement as it was read, never as written, so
+			// that a server reading that text differently still gets what
+			// was checked. (These statements print back whole.)
 		case *sqlparser.DDL:
-			if n.Action == sqlparser.TruncateStr {
-				break // checked by the scope: refused unless WithForce
+			if n.Action != sqlparser.TruncateStr { // TRUNCATE: refused by the scope unless WithForce
+				if err := r.passable(st, first, m); err != nil {
+					return "", false, err
+				}
 			}
-			if err := r.passable(st, first, m); err != nil {
-				return "", false, err
-			}
+			return st.text, false, nil
 		default:
-			// DDL, SHOW, ...: sqlparser skips over parts of these, so
-			// check the words it may not have looked at.
+			// SHOW, DESCRIBE, ...: sqlparser skips over parts of these
+			// (and would print them short), so check the words it may not
+			// have looked at and send them as written.
 			if err := r.passable(st, first, m); err != nil {
 				return "", false, err
 			}
-		}
-		if !st.hidden {
 			return st.text, false, nil
 		}
-		// A soft-delete table's name sits inside a literal or comment:
-		// send the statement as it was read, never as written, so that a
-		// server reading that text differently still gets what was checked.
 	}
 	if st.concat {
 		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
@@ -374,9 +377,11 @@ var safeFirstWords = map[string]bool{"show": true, "use": true, "pragma": true, 
 	"explain": true, "describe": true, "desc": true, "analyze": true,
 	"create": true, "alter": true, "drop": true, "rename": true}
 
-// metadataWords start statements that name tables in strings by nature
-// (SHOW TABLES LIKE 'users') and never read rows.
-var metadataWords = map[string]bool{"show": true, "describe": true, "desc": true, "pragma": true}
+// hiddenOK start statements that name tables in strings or comments by
+// nature (SHOW TABLES LIKE 'users', a column COMMENT in DDL) and are passed
+// as written when they hold no danger word.
+var hiddenOK = map[string]bool{"show": true, "describe": true, "desc": true, "pragma": true,
+	"create": true, "alter": true, "drop": true, "rename": true}
 
 // Danger words: a statement passed as written must hold none of them, as
 // they read or change rows (or run code that may).
@@ -423,7 +428,7 @@ var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": tru
 // names a soft-delete table.
 func (r *rewriter) passable(st *lexed, first string, m *mode) error {
 	table := r.mentioned(st.text)
-	if st.hidden && !metadataWords[first] {
+	if st.hidden && !hiddenOK[first] {
 		return &RefusedError{Table: table, Reason: "the table's name is inside a literal or comment of a statement that cannot be parsed, so it cannot be checked"}
 	}
 	danger := allDanger
