@@ -190,13 +190,9 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 	if perr != nil {
 		return r.fallback(st, m, perr)
 	}
-	s := &scope{r: r, m: m, st: st}
-	out := s.statement(stmt)
-	if err := r.crossCheck(st, stmt, s.seen); err != nil {
+	out, s, err := r.analyze(st, stmt, m)
+	if err != nil {
 		return "", false, err
-	}
-	if s.err != nil {
-		return "", false, s.err
 	}
 	if !s.changed {
 		switch n := stmt.(type) {
@@ -237,6 +233,20 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		return "", false, err
 	}
 	return st.text[:st.lead] + txt + st.text[st.trail:], true, nil
+}
+
+// analyze rewrites a parsed statement in its scope and cross-checks the
+// parse against the lexer; it returns the statement to print and the scope.
+func (r *rewriter) analyze(st *lexed, stmt sqlparser.Statement, m *mode) (sqlparser.Statement, *scope, error) {
+	s := &scope{r: r, m: m, st: st}
+	out := s.statement(stmt)
+	if err := r.crossCheck(st, stmt, s.seen); err != nil {
+		return nil, nil, err
+	}
+	if s.err != nil {
+		return nil, nil, s.err
+	}
+	return out, s, nil
 }
 
 // print prints a rewritten statement, with its leading and trailing
@@ -494,13 +504,9 @@ func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (str
 	if err != nil {
 		return "", false, refuse
 	}
-	s := &scope{r: r, m: m, st: sub}
-	out := s.statement(stmt)
-	if err := r.crossCheck(sub, stmt, s.seen); err != nil {
+	out, s, err := r.analyze(sub, stmt, m)
+	if err != nil {
 		return "", false, err
-	}
-	if s.err != nil {
-		return "", false, s.err
 	}
 	if !s.changed {
 		return st.text, false, nil
