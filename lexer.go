@@ -369,6 +369,11 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 
 		case c == '@':
 			code(i)
+			if i > 0 && wordByte[q[i-1]] || !(next == '@' || wordByte[next] || next == '\'' || next == '"' || next == '`') {
+				// sqlparser reads '@' as a letter of a name ("a@b"), the
+				// server as the start of a variable: no safe reading.
+				return nil, &lexError{"stray '@'", i}
+			}
 			j := i + 1
 			if d == dialectMySQL && next == '@' {
 				j++

@@ -647,3 +647,12 @@ func TestRewriteLossyStatementsGoAsWritten(t *testing.T) {
 			in: "ALTER TABLE posts ADD COLUMN user_id INT COMMENT 'refs users'", want: "="},
 	})
 }
+
+func TestRewriteStrayAt(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "@ glued to a name", dialect: "mysql", mode: "force", in: "seleCt*from posts wher,A@ .B", err: "stray '@'"},
+		{name: "lone @", dialect: "mysql", mode: "default", in: "SELECT @ FROM users", err: "stray '@'"},
+		{name: "user variable still fine", dialect: "mysql", mode: "default", in: "SELECT @a FROM users",
+			want: "select @a from users where users.deleted_at is null"},
+	})
+}
