@@ -222,13 +222,17 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 			return st.text, false, nil
 		}
 	}
+	table := s.firstSoft
+	if table == "" {
+		table = r.mentioned(st.text) // named only inside a literal or comment
+	}
 	if st.concat {
 		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
 		// reads it as concatenation. Printing it back as OR could change
 		// the statement's meaning, so refuse.
-		return "", false, &RefusedError{Table: s.firstSoft, Reason: "the || operator is ambiguous (OR, or string concatenation); write OR or concat()"}
+		return "", false, &RefusedError{Table: table, Reason: "the || operator is ambiguous (OR, or string concatenation); write OR or concat()"}
 	}
-	txt, err := r.print(st, out, s.firstSoft)
+	txt, err := r.print(st, out, table)
 	if err != nil {
 		return "", false, err
 	}

@@ -656,3 +656,11 @@ func TestRewriteStrayAt(t *testing.T) {
 			want: "select @a from users where users.deleted_at is null"},
 	})
 }
+
+func TestRefusalNamesAHiddenTable(t *testing.T) {
+	_, err := testRewriter(t, "sqlite").rewrite("SELECT 'users' || 'x' FROM tags", defaultMode)
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Table != "users" {
+		t.Fatalf("err = %v, want a refusal naming users", err)
+	}
+}
