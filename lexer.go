@@ -397,6 +397,9 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			if d == dialectMySQL && j > i+1 && q[j-1] != '\'' && q[j-1] != '"' && q[j-1] != '`' {
 				// A MySQL variable: sqlparser reads @name and @@scope.name
 				// as identifiers, which keeps SET @v = ... parseable.
+				if k := skipBlanks(q, j); k > j && k < n && q[k] == '.' {
+					return nil, &lexError{"'.' after a variable", k} // sqlparser would join them
+				}
 				cur.parse.WriteString(q[i:j])
 				i = j
 				break
@@ -575,6 +578,13 @@ func scanSQLiteVariable(q string, i int) (int, bool) {
 		break
 	}
 	return j, n > 0
+}
+
+func skipBlanks(q string, i int) int {
+	for i < len(q) && isBlank(q[i]) {
+		i++
+	}
+	return i
 }
 
 func isBlank(c byte) bool {

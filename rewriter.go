@@ -903,7 +903,8 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 	case *sqlparser.AliasedTableExpr:
 		switch e := n.Expr.(type) {
 		case sqlparser.TableName:
-			if e.Name.IsEmpty() || strings.HasPrefix(n.As.String(), "@") {
+			if e.Name.IsEmpty() || strings.HasPrefix(n.As.String(), "@") ||
+				strings.HasPrefix(e.Name.String(), "@") || strings.HasPrefix(e.Qualifier.String(), "@") {
 				s.refuse(s.r.mentioned(s.st.text), "sqlparser read a table reference it cannot print (%q)", sqlparser.String(n))
 				return nil
 			}

@@ -664,3 +664,10 @@ func TestRefusalNamesAHiddenTable(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal naming users", err)
 	}
 }
+
+func TestRewriteVariableAsTable(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "variable read as a table", dialect: "mysql", mode: "force", in: "seleCt*from posts ,@0 .A", err: "after a variable"},
+		{name: "variable as a table name", dialect: "mysql", mode: "default", in: "SELECT * FROM users, @t", err: "cannot print"},
+	})
+}
