@@ -90,7 +90,7 @@ func (c *conn) Begin() (driver.Tx, error) {
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	m := modeFrom(ctx)
-	q, err := c.rw.rewrite(query, m)
+	q, byMode, err := c.rw.rewriteMode(query, m)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	*s = stmt{
 		c:      c,
 		query:  query,
-		plain:  q == query && !c.rw.tables.mentionedIn(query),
+		plain:  !byMode,
 		def:    is,
 		defKey: m.key,
 		defSQL: q,

@@ -8,7 +8,7 @@ package softdelete
 // Every test works in a database of its own, created by mysqlOpen and
 // dropped when the test ends, so runs and tests never collide.
 //
-// This file holds the shared helpers (mysqlDB, mysqlOpen, mysqlFixture,
+// This file holds the shared helpers (mysqlOpen, mysqlFixture,
 // mysqlExec, mysqlRows, mysqlCheck, mysqlStamp, ...) and the core suite,
 // which runs against DATETIME(6) and TIMESTAMP(6) deleted columns, with
 // parseTime=true and without it. mysql_syntax_test.go covers MySQL/MariaDB
@@ -61,19 +61,8 @@ type mysqlTestDB struct {
 	Raw      *sql.DB // sql.Open("mysql", InnerDSN): sees and changes rows as they are
 }
 
-// mysqlDB creates a fresh database (dropped when the test ends) and opens
-// it through softdelete, with tables as the DSN's tables= list (for example
-// "users,posts,comments:removed_at"), and through the plain mysql driver.
-// params are go-sql-driver/mysql DSN parameters for both, such as
-// "parseTime=true&multiStatements=true", or "". It skips the test when
-// SOFTDELETE_MYSQL_DSN is not set. Both handles are closed at cleanup.
-func mysqlDB(t testing.TB, tables, params string) (db, rawDB *sql.DB) {
-	t.Helper()
-	m := mysqlOpen(t, tables, params)
-	return m.DB, m.Raw
-}
-
-// mysqlOpen is mysqlDB returning the database's name and DSNs as well.
+// mysqlOpen creates a fresh database (dropped when the test ends) and opens
+// it through softdelete and through the raw mysql driver.
 func mysqlOpen(t testing.TB, tables, params string) *mysqlTestDB {
 	t.Helper()
 	base := mysqlBaseConfig(t)
@@ -274,20 +263,6 @@ func mysqlCheckOrRefused(t testing.TB, ctx context.Context, db mysqlQueryer, que
 		return
 	}
 	mysqlWant(t, query, got, want...)
-}
-
-// mysqlInt runs a query returning one integer.
-func mysqlInt(t testing.TB, ctx context.Context, db mysqlQueryer, query string, args ...any) int64 {
-	t.Helper()
-	rows := mysqlRows(t, ctx, db, query, args...)
-	if len(rows) != 1 {
-		t.Fatalf("%s: %d rows, want 1", query, len(rows))
-	}
-	n, err := strconv.ParseInt(rows[0], 10, 64)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
 }
 
 // mysqlWantRefused fails the test unless err is a *RefusedError.

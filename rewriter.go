@@ -55,23 +55,37 @@ type rewriter struct {
 // rewrite returns the statement to send for q under mode m. When nothing
 // needs rewriting it returns q itself.
 func (r *rewriter) rewrite(q string, m *mode) (string, error) {
+	out, _, err := r.rewriteMode(q, m)
+	return out, err
+}
+
+// rewriteMode is rewrite that also reports whether the result may depend
+// on the mode; when it does not (the statement names no soft-delete
+// table), one prepared statement serves every mode.
+func (r *rewriter) rewriteMode(q string, m *mode) (string, bool, error) {
 	if len(m.tables) > 0 {
 		if err := r.checkMode(m); err != nil {
-			return "", err
+			return "", true, err
 		}
 	}
-	if m.raw() || !m.restore && !r.tables.mentionedIn(q) && !(r.d == dialectMySQL && sessionSensitive(q)) {
-		return q, nil
+	if m.raw() {
+		return q, true, nil
+	}
+	if !m.restore && !r.tables.mentionedIn(q) {
+		if !(r.d == dialectMySQL && sessionSensitive(q)) {
+			return q, false, nil
+		}
 	}
 	if r.cache == nil {
-		return r.rewriteText(q, m)
+		out, err := r.rewriteText(q, m)
+		return out, true, err
 	}
 	if out, err, ok := r.cache.get(m.key, q); ok {
-		return out, err
+		return out, true, err
 	}
 	out, err := r.rewriteText(q, m)
 	r.cache.put(m.key, q, out, err)
-	return out, err
+	return out, true, err
 }
 
 // rewriteText is rewrite without the fast path and the cache.
@@ -169,10 +183,15 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		// EXPLAIN SELECT, ANALYZE DELETE (which MariaDB runs!): rewrite the
 		// statement after the prefix. DESCRIBE t, ANALYZE TABLE t:
 		// metadata, checked like the other statements that pass as written.
-		for _, w := range st.words[1:] {
+		for i, w := range st.words[1:] {
 			if w.depth == 0 && !w.quoted && statementWords[w.lower] {
-				out, changed, err := r.rewriteTail(st, w.start, m)
-				return out, changed, err
+				// The prefix is kept as written: it must read no table.
+				for _, p := range st.words[1 : i+1] {
+					if p.depth > 0 || p.soft || allDanger[p.lower] {
+						return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "the " + strings.ToUpper(first) + " prefix holds more than options"}
+					}
+				}
+				return r.rewriteTail(st, w.start, m)
 			}
 		}
 		if err := r.passable(st, first, m); err != nil {

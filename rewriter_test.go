@@ -671,3 +671,12 @@ func TestRewriteVariableAsTable(t *testing.T) {
 		{name: "variable as a table name", dialect: "mysql", mode: "default", in: "SELECT * FROM users, @t", err: "cannot print"},
 	})
 }
+
+func TestRewriteExplainPrefix(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "ANALYZE prefix with a subquery", dialect: "mysql", mode: "default",
+			in: "ANALYZE (SELECT email FROM users) UNION SELECT 1", err: "prefix holds more than options"},
+		{name: "EXPLAIN FORMAT=JSON is an option", dialect: "mysql", mode: "default", in: "EXPLAIN FORMAT=JSON SELECT * FROM users",
+			want: "EXPLAIN FORMAT=JSON select * from users where users.deleted_at is null"},
+	})
+}
