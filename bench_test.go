@@ -533,15 +533,16 @@ func BenchmarkColdJoin(b *testing.B) {
 			}
 		}
 	})
+	rw := benchRewriter(b, -1)
 	b.Run("step=lex", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if _, err := lexStatements(q, dialectSQLite); err != nil {
+			if _, err := lex(q, rw.d, rw.tables, true); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	sts, err := lexStatements(q, dialectSQLite)
+	sts, err := lex(q, rw.d, rw.tables, true)
 	if err != nil || len(sts) != 1 {
 		b.Fatal(err)
 	}
@@ -569,7 +570,7 @@ func BenchmarkColdJoin(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			p := &printer{d: rw.d, lits: st.lits, quoted: st.quoted}
+			p := &printer{d: rw.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
 			if _, err := p.print(out); err != nil {
 				b.Fatal(err)
 			}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/xwb1989/sqlparser"
 )
@@ -116,17 +116,24 @@ func isDual(from sqlparser.TableExprs) bool {
 type printer struct {
 	d       dialect
 	lits    []lit
+	size    int // the expected length of the text, to size the buffer
 	seen    []int
+	seen8   [8]int // seen's storage when there are few literals
 	lastPos int
 	quoted  map[string]bool
 	err     error
 }
 
 func (p *printer) print(node sqlparser.SQLNode) (string, error) {
-	p.seen = make([]int, len(p.lits))
+	if len(p.lits) <= len(p.seen8) {
+		p.seen = p.seen8[:len(p.lits)]
+	} else {
+		p.seen = make([]int, len(p.lits))
+	}
 	p.lastPos = -1
 	buf := sqlparser.NewTrackedBuffer(p.format)
-	buf.Myprintf("%v", node)
+	buf.Grow(p.size)
+	p.format(buf, node)
 	if p.err != nil {
 		return "", p.err
 	}
@@ -171,14 +178,18 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 			return
 		case sqlparser.StrVal:
 			if p.d == dialectSQLite {
-				buf.WriteString("'" + strings.ReplaceAll(string(n.Val), "'", "''") + "'")
+				buf.WriteByte('\'')
+				buf.WriteString(strings.ReplaceAll(string(n.Val), "'", "''"))
+				buf.WriteByte('\'')
 				return
 			}
 		}
 	case *sqlparser.Select:
 		buf.WriteString("select ")
 		p.format(buf, n.Comments)
-		buf.WriteString(n.Cache + n.Distinct + n.Hints)
+		buf.WriteString(n.Cache)
+		buf.WriteString(n.Distinct)
+		buf.WriteString(n.Hints)
 		p.format(buf, n.SelectExprs)
 		// sqlparser puts "dual" where there was no FROM. SQLite has no
 		// dual; MySQL needs it only before WHERE, HAVING or a lock.
@@ -215,7 +226,9 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		return
 	case *sqlparser.JoinTableExpr:
 		p.format(buf, n.LeftExpr)
-		buf.WriteString(" " + n.Join + " ")
+		buf.WriteByte(' ')
+		buf.WriteString(n.Join)
+		buf.WriteByte(' ')
 		p.format(buf, n.RightExpr)
 		if n.Condition.On != nil {
 			buf.WriteString(" on ")
@@ -300,7 +313,9 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		return
 	case *sqlparser.ComparisonExpr:
 		p.format(buf, n.Left)
-		buf.WriteString(" " + n.Operator + " ")
+		buf.WriteByte(' ')
+		buf.WriteString(n.Operator)
+		buf.WriteByte(' ')
 		p.format(buf, n.Right)
 		if n.Escape != nil {
 			buf.WriteString(" escape ")
@@ -324,13 +339,16 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		return
 	case *sqlparser.IsExpr:
 		p.format(buf, n.Expr)
-		buf.WriteString(" " + n.Operator)
+		buf.WriteByte(' ')
+		buf.WriteString(n.Operator)
 		return
 	case *sqlparser.Where:
 		if n == nil || n.Expr == nil {
 			return
 		}
-		buf.WriteString(" " + n.Type + " ")
+		buf.WriteByte(' ')
+		buf.WriteString(n.Type)
+		buf.WriteByte(' ')
 		p.format(buf, n.Expr)
 		return
 	case *sqlparser.AliasedExpr:
@@ -428,7 +446,7 @@ func (p *printer) ident(buf *sqlparser.TrackedBuffer, name string) {
 
 // needsQuotes reports whether sqlparser would quote an identifier: one
 // that is not letters, digits and '_' (not starting with a digit), or that
-// it reads as a keyword. Keyword answers are remembered by name.
+// it reads as a keyword.
 func needsQuotes(name string) bool {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
@@ -437,23 +455,31 @@ func needsQuotes(name string) bool {
 			return true
 		}
 	}
-	keywordMu.RLock()
-	kw, ok := keywordCache[name]
-	keywordMu.RUnlock()
-	if ok {
-		return kw
-	}
-	typ, _ := sqlparser.NewStringTokenizer(name).Scan()
-	kw = typ != sqlparser.ID
-	keywordMu.Lock()
-	if len(keywordCache) < 4096 {
-		keywordCache[name] = kw
-	}
-	keywordMu.Unlock()
-	return kw
+	return isKeyword(name)
 }
 
-var (
-	keywordMu    sync.RWMutex
-	keywordCache = map[string]bool{}
-)
+// keywords remembers which names sqlparser reads as keywords, asking its
+// tokenizer once per name: a fixed table of slots chosen by a hash of the
+// name, each holding the last name that fell there. Lookups take no lock,
+// and the table never grows.
+var keywords [1024]atomic.Pointer[keyword]
+
+type keyword struct {
+	name string
+	is   bool
+}
+
+func isKeyword(name string) bool {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	slot := &keywords[h%uint32(len(keywords))]
+	if k := slot.Load(); k != nil && k.name == name {
+		return k.is
+	}
+	typ, _ := sqlparser.NewStringTokenizer(name).Scan()
+	is := typ != sqlparser.ID
+	slot.Store(&keyword{name: name, is: is})
+	return is
+}

@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -47,7 +48,7 @@ type softTable struct {
 // tableSet is the configured soft-delete tables, looked up by name.
 type tableSet struct {
 	byName         map[string]*softTable // by lower-case name
-	first          [256]bool             // first bytes of the names, both cases
+	first, last    [256]bool             // first and last bytes of the names, both cases
 	minLen, maxLen int
 	names          []string // sorted, for messages
 }
@@ -56,11 +57,8 @@ func newTableSet(tables []*softTable) *tableSet {
 	ts := &tableSet{byName: make(map[string]*softTable, len(tables)), minLen: 1 << 30}
 	for _, t := range tables {
 		ts.byName[t.name] = t
-		c := t.name[0]
-		ts.first[c] = true
-		if c >= 'a' && c <= 'z' {
-			ts.first[c-'a'+'A'] = true
-		}
+		bothCases(&ts.first, t.name[0])
+		bothCases(&ts.last, t.name[len(t.name)-1])
 		if n := len(t.name); n < ts.minLen {
 			ts.minLen = n
 		}
@@ -70,6 +68,21 @@ func newTableSet(tables []*softTable) *tableSet {
 		ts.names = append(ts.names, t.name)
 	}
 	return ts
+}
+
+// isName reports whether lw, in lower case, is a soft-delete table's name.
+// A nil set has no names.
+func (ts *tableSet) isName(lw string) bool {
+	return ts != nil && len(lw) >= ts.minLen && len(lw) <= ts.maxLen && ts.first[lw[0]] && ts.last[lw[len(lw)-1]] &&
+		ts.byName[lw] != nil
+}
+
+// bothCases marks byte c (lower case) and its upper case in set.
+func bothCases(set *[256]bool, c byte) {
+	set[c] = true
+	if c >= 'a' && c <= 'z' {
+		set[c-'a'+'A'] = true
+	}
 }
 
 // lookup returns the soft-delete table of that name (any case), or nil.
@@ -95,7 +108,7 @@ func (ts *tableSet) mentionedIn(q string) bool {
 		for j < n && wordByte[q[j]] {
 			j++
 		}
-		if l := j - i; l >= ts.minLen && l <= ts.maxLen && ts.first[q[i]] {
+		if l := j - i; l >= ts.minLen && l <= ts.maxLen && ts.first[q[i]] && ts.last[q[j-1]] {
 			for k := 0; k < l; k++ {
 				buf[k] = lowerASCII(q[i+k])
 			}
@@ -118,10 +131,10 @@ type lit struct {
 // word is an unquoted keyword or identifier, or a quoted identifier.
 type word struct {
 	lower  string
-	depth  int  // parenthesis depth
-	start  int  // offset in the statement's text
-	quoted bool // written as a quoted identifier
-	soft   bool // the name of a soft-delete table (when lexed with the tables)
+	depth  int32 // parenthesis depth
+	start  int32 // offset in the statement's text
+	quoted bool  // written as a quoted identifier
+	soft   bool  // the name of a soft-delete table (when lexed with the tables)
 }
 
 // lexed is one statement of the user's text, pre-lexed.
@@ -130,7 +143,8 @@ type lexed struct {
 	text       string // the statement as written
 	lead       int    // length of the blanks and comments that start text
 	empty      bool   // nothing but blanks and comments
-	parse      strings.Builder
+	parse      []byte // the text sqlparser reads
+	versioned  bool   // holds a MySQL versioned comment
 	lits       []lit
 	words      []word
 	quoted     map[string]bool // identifiers written quoted, lower case
@@ -149,7 +163,7 @@ func (l *lexed) hide(text string, ts *tableSet) {
 	}
 }
 
-func (l *lexed) parseText() string { return l.parse.String() }
+func (l *lexed) parseText() string { return string(l.parse) }
 
 // firstWord returns the first keyword of the statement, lower case.
 func (l *lexed) firstWord() string {
@@ -179,25 +193,111 @@ func (e *lexError) Error() string { return fmt.Sprintf("%s at offset %d", e.what
 
 // lexStatements splits q at the semicolons that end statements and pre-lexes
 // each statement for the dialect.
-func lexStatements(q string, d dialect) ([]*lexed, error) { return lex(q, d, nil) }
+func lexStatements(q string, d dialect) ([]*lexed, error) { return lex(q, d, nil, false) }
 
 // lex is lexStatements that also notes, with ts, the statements that name
-// a soft-delete table inside a literal or a comment (lexed.hidden).
-func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
+// a soft-delete table inside a literal or a comment (lexed.hidden), and,
+// withRegions, hands sqlparser the regions it need not read as literals
+// (see region): the rewriter's reading. Tests that check a rewrite read
+// its output without regions.
+func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) {
+	if len(q) > math.MaxInt32 {
+		return nil, &lexError{"statement longer than 2 GiB", 0}
+	}
 	var out []*lexed
-	cur := &lexed{start: 0, empty: true}
-	cur.parse.Grow(len(q) + 16)
-	depth := 0
+	cur := &lexed{start: 0, empty: true, parse: make([]byte, 0, len(q)+16)}
+	var depth int32
 	versioned := false // inside a MySQL /*!...*/ comment, whose text is code
 	prevWord := ""     // the last unquoted word, lower case
 
-	var num [20]byte
-	addLit := func(text string, positional bool) {
-		cur.parse.WriteString(" :p")
-		cur.parse.Write(strconv.AppendInt(num[:0], int64(len(cur.lits)), 10))
-		cur.parse.WriteByte(' ')
-		cur.lits = append(cur.lits, lit{text: text, positional: positional})
-		cur.hide(text, ts)
+	// The parse text is the statement with some tokens replaced: q up to
+	// mark has been written to it (or replaced), the rest is still to copy.
+	mark := 0
+	flush := func(i int) {
+		cur.parse = append(cur.parse, q[mark:i]...)
+		mark = i
+	}
+	writeLit := func(i, j int, positional bool) { // q[i:j] becomes :pN
+		flush(i)
+		cur.parse = append(cur.parse, " :p"...)
+		cur.parse = strconv.AppendInt(cur.parse, int64(len(cur.lits)), 10)
+		cur.parse = append(cur.parse, ' ')
+		mark = j
+		if cur.lits == nil {
+			cur.lits = make([]lit, 0, 4)
+		}
+		cur.lits = append(cur.lits, lit{text: q[i:j], positional: positional})
+	}
+	addLit := func(i, j int, positional bool) {
+		cur.hide(q[i:j], ts)
+		writeLit(i, j, positional)
+	}
+
+	// The open region (see region), and whether the statement may have
+	// regions at all: it is a SELECT, INSERT, REPLACE, UPDATE or DELETE
+	// and holds no versioned comment.
+	var reg region
+	regions := false
+	opened := false // a region opened at the current token
+	openRegion := func(kind byte) {
+		reg = region{kind: kind, depth: depth, start: -1}
+		opened = true
+	}
+	// close ends the open region at offset at (a token that is not part of
+	// it): its text becomes one literal, which the parser sees as :pN.
+	closeRegion := func(at int) {
+		r := reg
+		reg = region{}
+		if r.start < 0 || r.kind == regionSelect && !r.ended {
+			return
+		}
+		if mark <= r.start {
+			flush(r.start)
+		} else {
+			cur.parse, mark = cur.parse[:r.pStart], r.start
+		}
+		positional := false
+		for _, l := range cur.lits[r.nLits:] {
+			positional = positional || l.positional
+		}
+		cur.lits = cur.lits[:r.nLits]
+		writeLit(r.start, r.end, positional)
+		mark = at // only blanks and comments lie between r.end and at
+	}
+	// word notes an unquoted word (or, with quoted, a quoted identifier),
+	// lw in lower case, at offset i.
+	addWord := func(lw string, i int, quoted bool) {
+		soft := ts.isName(lw)
+		if cur.words == nil {
+			// One allocation for most statements, bounded for long ones.
+			cur.words = make([]word, 0, min((len(q)-i)/5+4, 64))
+			regions = withRegions && !quoted && regionStatements[lw] && !cur.versioned
+		}
+		cur.words = append(cur.words, word{lower: lw, depth: depth, start: int32(i), quoted: quoted, soft: soft})
+		if reg.kind != 0 {
+			switch {
+			case soft:
+				reg = region{}
+			case quoted:
+			case depth == reg.depth && regionEnd[lw]&reg.kind != 0 && endsClause(q, i, lw):
+				reg.ended = lw == "from"
+				closeRegion(i)
+			case regionDeny[lw]:
+				reg = region{}
+			case reg.start < 0 && (reg.kind == regionSelect && selectOptionWords[lw] || reg.kind == regionOn && (lw == "duplicate" || lw == "conflict")):
+				reg = region{}
+			}
+		}
+		if regions && !quoted {
+			switch lw {
+			case "select":
+				openRegion(regionSelect)
+			case "where":
+				openRegion(regionWhere)
+			case "on":
+				openRegion(regionOn)
+			}
+		}
 	}
 	codeEnd := 0          // offset just past the last code seen
 	selects := 0          // SELECT keywords seen in the statement
@@ -209,6 +309,10 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 		codeEnd = -1 // set after the token by the main loop
 	}
 	finish := func(end int) {
+		if reg.kind != 0 {
+			closeRegion(end)
+		}
+		flush(end)
 		cur.end = end
 		cur.text = q[cur.start:end]
 		if cur.empty {
@@ -219,7 +323,7 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			cur.trail = codeEnd - cur.start
 		}
 		for i := range cur.words {
-			cur.words[i].start -= cur.start
+			cur.words[i].start -= int32(cur.start)
 		}
 		out = append(out, cur)
 	}
@@ -231,16 +335,21 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 		if i+1 < n {
 			next = q[i+1]
 		}
+		tok, vpos, nLits := i, 0, 0
+		if reg.start < 0 {
+			vpos, nLits = len(cur.parse)+i-mark, len(cur.lits)
+		}
+		opened = false
 		switch {
 		case c == ';' && !versioned:
 			finish(i)
 			cur = &lexed{start: i + 1, empty: true}
-			depth, prevWord, codeEnd, selects = 0, "", 0, 0
+			mark = i + 1
+			depth, prevWord, codeEnd, selects, regions = 0, "", 0, 0, false
 			i++
 			continue
 
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
-			cur.parse.WriteByte(c)
 			i++
 
 		case c == '-' && next == '-' && (d != dialectMySQL || i+2 >= n || q[i+2] <= ' ' || q[i+2] == 0x7f),
@@ -251,8 +360,10 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				j = n - i
 			}
 			cur.hide(q[i:i+j], ts)
-			cur.parse.WriteByte(' ')
+			flush(i)
+			cur.parse = append(cur.parse, ' ')
 			i += j
+			mark = i
 
 		case c == '/' && next == '*':
 			if d == dialectMySQL && (i+2 < n && q[i+2] == '!' || i+3 < n && q[i+2] == 'M' && q[i+3] == '!') {
@@ -275,9 +386,11 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				if v := q[j:k]; len(v) == 5 && v >= "50700" && cur.ambiguous == "" {
 					cur.ambiguous = "a /*!" + v + " comment, which MySQL runs and MariaDB skips"
 				}
-				versioned = true
-				cur.parse.WriteByte(' ')
-				i = k
+				versioned, cur.versioned = true, true
+				reg, regions = region{}, false // no region across its ends
+				flush(i)
+				cur.parse = append(cur.parse, ' ')
+				i, mark = k, k
 				break
 			}
 			j := strings.Index(q[i+2:], "*/")
@@ -286,18 +399,20 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			}
 			end := i + 2 + j + 2
 			cur.hide(q[i:end], ts)
-			if d == dialectMySQL && !cur.empty {
-				cur.parse.WriteString(q[i:end]) // optimizer hints live here
-			} else {
-				cur.parse.WriteByte(' ')
+			if d != dialectMySQL || cur.empty { // MySQL optimizer hints stay
+				flush(i)
+				cur.parse = append(cur.parse, ' ')
+				mark = end
 			}
 			i = end
 
 		case c == '*' && next == '/' && versioned:
 			code(i) // the end of the statement's code may be here
 			versioned = false
-			cur.parse.WriteByte(' ')
+			flush(i)
+			cur.parse = append(cur.parse, ' ')
 			i += 2
+			mark = i
 
 		case c == '\'' || c == '"' && d == dialectMySQL:
 			code(i)
@@ -308,9 +423,13 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			if prevWord == "as" || prevWord == "separator" {
 				// The grammar wants a real string here (an alias or a
 				// GROUP_CONCAT separator): hand it over as one.
-				cur.parse.WriteString(mysqlString(q[i:j], d))
+				if d != dialectMySQL {
+					flush(i)
+					cur.parse = append(cur.parse, mysqlString(q[i:j], d)...)
+					mark = j
+				}
 			} else {
-				addLit(q[i:j], false)
+				addLit(i, j, false)
 			}
 			prevWord = ""
 			i = j
@@ -329,15 +448,17 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			if closer != ']' {
 				name = strings.ReplaceAll(name, string([]byte{closer, closer}), string(closer))
 			}
+			lname := strings.ToLower(name)
 			if cur.quoted == nil {
 				cur.quoted = make(map[string]bool)
 			}
-			cur.quoted[strings.ToLower(name)] = true
-			lname := strings.ToLower(name)
-			cur.words = append(cur.words, word{lower: lname, depth: depth, start: i, quoted: true, soft: ts != nil && ts.byName[lname] != nil})
-			cur.parse.WriteString(" `") // apart: `a``b` would be one name
-			cur.parse.WriteString(strings.ReplaceAll(name, "`", "``"))
-			cur.parse.WriteString("` ")
+			cur.quoted[lname] = true
+			addWord(lname, i, true)
+			flush(i)
+			cur.parse = append(cur.parse, " `"...) // apart: `a``b` would be one name
+			cur.parse = append(cur.parse, strings.ReplaceAll(name, "`", "``")...)
+			cur.parse = append(cur.parse, "` "...)
+			mark = j
 			prevWord = ""
 			i = j
 
@@ -349,7 +470,7 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 					j++
 				}
 			}
-			addLit(q[i:j], j == i+1)
+			addLit(i, j, j == i+1)
 			i = j
 
 		case d == dialectSQLite && (c == ':' || c == '@' || c == '$' || c == '#'):
@@ -358,13 +479,13 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			if !ok {
 				return nil, &lexError{"malformed parameter", i}
 			}
-			addLit(q[i:j], false)
+			addLit(i, j, false)
 			i = j
 
 		case c == ':' && isIdentStart(next):
 			code(i)
 			j := scanWord(q, i+1)
-			addLit(q[i:j], false)
+			addLit(i, j, false)
 			i = j
 
 		case c == '@':
@@ -390,7 +511,6 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				}
 			}
 			if j == i+1 {
-				cur.parse.WriteByte(c)
 				i++
 				break
 			}
@@ -400,17 +520,15 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				if k := skipBlanks(q, j); k > j && k < n && q[k] == '.' {
 					return nil, &lexError{"'.' after a variable", k} // sqlparser would join them
 				}
-				cur.parse.WriteString(q[i:j])
 				i = j
 				break
 			}
-			addLit(q[i:j], false)
+			addLit(i, j, false)
 			i = j
 
 		case c == '|' && next == '|':
 			code(i)
 			cur.concat = true
-			cur.parse.WriteString("||")
 			i += 2
 
 		case c == '(' || c == ')':
@@ -419,8 +537,10 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				depth++
 			} else {
 				depth--
+				if reg.kind != 0 && depth < reg.depth {
+					closeRegion(i)
+				}
 			}
-			cur.parse.WriteByte(c)
 			prevWord = ""
 			i++
 
@@ -433,12 +553,11 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				if err != nil {
 					return nil, err
 				}
-				addLit(q[i:k], false)
+				addLit(i, k, false)
 				i = k
 				break
 			}
 			if c >= '0' && c <= '9' {
-				cur.parse.WriteString(w)
 				i = j
 				break
 			}
@@ -454,12 +573,13 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 				} else {
 					cur.otherMods = true
 				}
-				cur.parse.WriteByte(' ')
-				i = j
+				reg = region{}
+				flush(i)
+				cur.parse = append(cur.parse, ' ')
+				i, mark = j, j
 				break
 			}
-			cur.words = append(cur.words, word{lower: lw, depth: depth, start: i, soft: ts != nil && ts.byName[lw] != nil})
-			cur.parse.WriteString(w)
+			addWord(lw, i, false)
 			prevWord = lw
 			i = j
 
@@ -468,21 +588,37 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 			// and "//" is two slashes in both dialects: sqlparser would
 			// take either for a comment and drop the rest of the line.
 			code(i)
-			cur.parse.WriteByte(c)
-			cur.parse.WriteByte(' ')
+			flush(i + 1)
+			cur.parse = append(cur.parse, ' ')
+			prevWord = ""
+			i++
+
+		case c == ',' && reg.kind == regionOn && depth == reg.depth:
+			code(i)
+			closeRegion(i) // a comma join after the ON condition
 			prevWord = ""
 			i++
 
 		default:
 			code(i)
-			cur.parse.WriteByte(c)
 			if c != '.' {
 				prevWord = ""
 			}
 			i++
 		}
+		if cur.hidden && regions {
+			// A soft-delete table's name inside a literal or comment:
+			// sqlparser reads the rest of the statement (see rewriteStatement).
+			reg, regions = region{}, false
+		}
 		if codeEnd < 0 {
 			codeEnd = i
+			if reg.kind != 0 && !opened {
+				if reg.start < 0 {
+					reg.start, reg.pStart, reg.nLits = tok, vpos, nLits
+				}
+				reg.end = i
+			}
 		}
 	}
 	if versioned {
@@ -490,6 +626,69 @@ func lex(q string, d dialect, ts *tableSet) ([]*lexed, error) {
 	}
 	finish(n)
 	return out, nil
+}
+
+// A region is a run of a statement's text that the rewriter need not
+// understand: a SELECT list, or a WHERE or ON condition, holding no
+// subquery and no soft-delete table's name. The pre-lexer hands sqlparser
+// a region as one bind variable, and the printer writes it back verbatim,
+// so sqlparser parses less (a join's ON condition alone doubles the cost
+// of its parse) and the user's expressions reach the database as written.
+//
+// A region ends at a word that ends its clause at its parenthesis depth,
+// at a ')' that closes its depth, at the end of the statement, or (for ON)
+// at a comma. A word that may start a subquery, or one that the clause
+// cannot hold, drops it and sqlparser reads the text as usual.
+type region struct {
+	kind   byte  // regionSelect, regionWhere, regionOn; 0: none open
+	depth  int32 // parenthesis depth of its clause
+	start  int   // offset of its first code token, -1 before it
+	end    int   // offset past its last code token
+	pStart int   // length of the parse text before its first token
+	nLits  int   // literals before its first token
+	ended  bool  // a SELECT list that FROM ended
+}
+
+const (
+	regionSelect byte = 1 << iota
+	regionWhere
+	regionOn
+)
+
+// regionStatements are the statements that may have regions.
+var regionStatements = map[string]bool{"select": true, "insert": true, "replace": true, "update": true, "delete": true}
+
+// regionEnd maps a word to the kinds of region it ends (at the region's
+// depth). A SELECT list only ends at FROM; the other words drop it.
+var regionEnd = func() map[string]byte {
+	m := map[string]byte{"from": regionSelect}
+	for _, w := range strings.Fields(`group having window order limit union except intersect minus for lock
+		into returning procedure on offset fetch`) {
+		m[w] = regionSelect | regionWhere | regionOn
+	}
+	for _, w := range strings.Fields(`where join inner cross left right full natural straight_join outer using set`) {
+		m[w] = regionSelect | regionOn
+	}
+	return m
+}()
+
+// regionDeny are words that drop a region wherever they appear in it:
+// the starts of subqueries, and clauses that sqlparser must see.
+var regionDeny = map[string]bool{"select": true, "with": true, "values": true, "table": true, "lateral": true,
+	"over": true, "window": true, "into": true, "union": true, "except": true, "intersect": true, "minus": true,
+	"returning": true, "recursive": true}
+
+// endsClause reports whether the word lw at q[i] ends a clause: it is not
+// a qualified column name (t.left) or the function LEFT( or RIGHT(.
+func endsClause(q string, i int, lw string) bool {
+	if i > 0 && q[i-1] == '.' {
+		return false
+	}
+	if lw == "left" || lw == "right" {
+		j := skipBlanks(q, i+len(lw))
+		return j >= len(q) || q[j] != '('
+	}
+	return true
 }
 
 // selectModifiers are MySQL SELECT options that sqlparser cannot read.

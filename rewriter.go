@@ -95,7 +95,7 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
 			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "internal error while rewriting", Err: fmt.Errorf("%v", p)}
 		}
 	}()
-	stmts, err := lex(q, r.d, r.tables)
+	stmts, err := lex(q, r.d, r.tables, true)
 	if err != nil {
 		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it", Err: err}
 	}
@@ -191,7 +191,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 						return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "the " + strings.ToUpper(first) + " prefix holds more than options"}
 					}
 				}
-				return r.rewriteTail(st, w.start, m)
+				return r.rewriteTail(st, int(w.start), m)
 			}
 		}
 		if err := r.passable(st, first, m); err != nil {
@@ -285,7 +285,7 @@ func (r *rewriter) print(st *lexed, out sqlparser.Statement, table string) (stri
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted}
+	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "cannot print the rewrite", Err: err}
@@ -311,7 +311,7 @@ func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
 // rewriteTail rewrites the part of st from offset at on, as a statement of
 // its own, and keeps what comes before it verbatim.
 func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error) {
-	subs, err := lex(st.text[at:], r.d, r.tables)
+	subs, err := lex(st.text[at:], r.d, r.tables, true)
 	if err != nil || len(subs) != 1 {
 		return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "cannot split the statement", Err: err}
 	}
@@ -498,7 +498,7 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 				if (&lexed{words: st.words[i:]}).dangerous(allDanger) != "" {
 					break
 				}
-				return r.rewriteReturning(st, w.start, m, perr)
+				return r.rewriteReturning(st, int(w.start), m, perr)
 			}
 		}
 	}
@@ -518,7 +518,7 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (string, bool, error) {
 	refuse := &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse it", Err: perr}
 	head := strings.TrimRight(st.text[:at], " \t\r\n")
-	subs, err := lex(head, r.d, r.tables)
+	subs, err := lex(head, r.d, r.tables, true)
 	if err != nil || len(subs) != 1 {
 		return "", false, refuse
 	}

@@ -50,7 +50,7 @@ func openMock(t *testing.T, dialect string) (*sql.DB, sqlmock.Sqlmock) {
 func TestMockSelectAndArgs(t *testing.T) {
 	db, mock := openMock(t, "mysql")
 	ctx := context.Background()
-	mock.ExpectQuery("select id from users where (name = ? or id = ?) and users.deleted_at is null limit ? offset ?").
+	mock.ExpectQuery("select id from users where (name = ? OR id = ?) and users.deleted_at is null limit ? offset ?").
 		WithArgs("ann", 7, 10, 20).
 		WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(1))
 	rows, err := db.QueryContext(ctx, "SELECT id FROM users WHERE name = ? OR id = ? LIMIT ? OFFSET ?", "ann", 7, 10, 20)
@@ -153,7 +153,7 @@ func TestMockTransaction(t *testing.T) {
 func TestMockNamedParametersSQLite(t *testing.T) {
 	db, mock := openMock(t, "sqlite")
 	ctx := context.Background()
-	mock.ExpectExec("update users set deleted_at = strftime('%Y-%m-%d %H:%M:%f', 'now') where (id = :id and name = @name) and users.deleted_at is null").
+	mock.ExpectExec("update users set deleted_at = strftime('%Y-%m-%d %H:%M:%f', 'now') where (id = :id AND name = @name) and users.deleted_at is null").
 		WithArgs(sql.Named("id", 3), sql.Named("name", "x")).
 		WillReturnResult(sqlmock.NewResult(0, 1))
 	if _, err := db.ExecContext(ctx, "DELETE FROM users WHERE id = :id AND name = @name", sql.Named("id", 3), sql.Named("name", "x")); err != nil {

@@ -1,0 +1,106 @@
+package softdelete
+
+import "testing"
+
+// TestRegionParseText checks what sqlparser is given: which runs of a
+// statement become one bind variable (a region) and which are parsed.
+func TestRegionParseText(t *testing.T) {
+	rw := testRewriter(t, "mysql")
+	cases := []struct{ in, want string }{
+		// The benchmark's join: the SELECT list, the ON and the WHERE.
+		{"SELECT u.id, u.name FROM tags u LEFT JOIN logs p ON p.user_id = u.id WHERE u.id = ?",
+			"SELECT  :p0 FROM tags u LEFT JOIN logs p ON  :p1 WHERE  :p2 "},
+		// Literals inside a region are part of it; after it, numbering goes on.
+		{"SELECT a FROM tags WHERE b = 'x' AND c IN (?, ?) ORDER BY d LIMIT ?",
+			"SELECT  :p0 FROM tags WHERE  :p1 ORDER BY d LIMIT  :p2 "},
+		// Comments between the region and the next clause are not part of it.
+		{"SELECT a FROM tags WHERE b = 1 /* c */ -- d\nGROUP BY e",
+			"SELECT  :p0 FROM tags WHERE  :p1 GROUP BY e"},
+		// SELECT options, and words that may start a subquery, keep the parse.
+		{"SELECT DISTINCT a FROM tags", "SELECT DISTINCT a FROM tags"},
+		{"SELECT a FROM tags WHERE b IN (SELECT c FROM logs)", "SELECT  :p0 FROM tags WHERE b IN (SELECT  :p1 FROM logs)"},
+		{"SELECT (SELECT 1) FROM tags", "SELECT (SELECT 1) FROM tags"},
+		{"SELECT a FROM tags WHERE EXISTS (TABLE logs)", "SELECT  :p0 FROM tags WHERE EXISTS (TABLE logs)"},
+		{"SELECT count(*) OVER () FROM tags", "SELECT count(*) OVER () FROM tags"},
+		// A soft-delete table's name anywhere in a region keeps the parse
+		// (numbers are not literals: sqlparser reads them as they are).
+		{"SELECT users.id FROM users WHERE users.id = 1", "SELECT users.id FROM users WHERE users.id = 1"},
+		{"SELECT id FROM users WHERE id = 1", "SELECT  :p0 FROM users WHERE  :p1 "},
+		// ... and so does one inside a literal or comment, for the rest of the statement.
+		{"SELECT id FROM tags WHERE a = 'users' AND b = 2", "SELECT  :p0 FROM tags WHERE a =  :p1  AND b = 2"},
+		// ON ends at the next join, a comma, SET, or the ')' of its group.
+		{"SELECT * FROM tags a JOIN logs b ON a.x = b.x JOIN logs c ON c.y = b.y, logs d",
+			"SELECT  :p0 FROM tags a JOIN logs b ON  :p1 JOIN logs c ON  :p2 , logs d"},
+		{"SELECT * FROM tags a LEFT JOIN (logs b JOIN logs c ON b.x = c.x) ON a.y = b.y",
+			"SELECT  :p0 FROM tags a LEFT JOIN (logs b JOIN logs c ON  :p1 ) ON  :p2 "},
+		{"UPDATE tags a JOIN logs b ON a.x = b.x SET a.n = 1 WHERE b.m = 2",
+			"UPDATE tags a JOIN logs b ON  :p0 SET a.n = 1 WHERE  :p1 "},
+		// LEFT( and RIGHT( are functions; t.left is a column.
+		{"SELECT * FROM tags a JOIN logs b ON LEFT(a.x, 1) = b.left LEFT JOIN logs c ON c.x = 1",
+			"SELECT  :p0 FROM tags a JOIN logs b ON  :p1 LEFT JOIN logs c ON  :p2 "},
+		// ON DUPLICATE KEY UPDATE is not a join condition.
+		{"INSERT INTO tags (a) SELECT b FROM logs WHERE c = 1 ON DUPLICATE KEY UPDATE a = 2",
+			"INSERT INTO tags (a) SELECT  :p0 FROM logs WHERE  :p1 ON DUPLICATE KEY UPDATE a = 2"},
+		// FROM inside parentheses does not end a SELECT list.
+		{"SELECT EXTRACT(YEAR FROM d), TRIM(LEADING 'x' FROM e) FROM tags", "SELECT  :p0 FROM tags"},
+		// A SELECT list without FROM stays.
+		{"SELECT a, b UNION SELECT c FROM tags", "SELECT a, b UNION SELECT  :p0 FROM tags"},
+		// Clauses after a WHERE.
+		{"SELECT a FROM tags WHERE b = 1 FOR UPDATE", "SELECT  :p0 FROM tags WHERE  :p1 FOR UPDATE"},
+		{"DELETE FROM tags WHERE b = 1 ORDER BY c LIMIT 1", "DELETE FROM tags WHERE  :p0 ORDER BY c LIMIT 1"},
+		{"SELECT a FROM tags WHERE b = 1 UNION SELECT a FROM logs", "SELECT  :p0 FROM tags WHERE  :p1 UNION SELECT  :p2 FROM logs"},
+		// Only in SELECT, INSERT, REPLACE, UPDATE and DELETE; not across a
+		// versioned comment.
+		{"CREATE VIEW v AS SELECT a FROM tags WHERE b = 1", "CREATE VIEW v AS SELECT a FROM tags WHERE b = 1"},
+		{"SELECT a FROM tags /*!50000 WHERE b = 1 */", "SELECT  :p0 FROM tags   WHERE b = 1  "},
+		// MySQL SELECT modifiers that sqlparser does not know.
+		{"SELECT SQL_CALC_FOUND_ROWS a FROM tags", "SELECT   a FROM tags"},
+		// Multi-statement text: each statement on its own.
+		{"SELECT a FROM tags WHERE b = 1; SELECT c FROM logs", "SELECT  :p0 FROM tags WHERE  :p1 "},
+	}
+	for _, c := range cases {
+		sts, err := lex(c.in, rw.d, rw.tables, true)
+		if err != nil {
+			t.Fatalf("lex(%q): %v", c.in, err)
+		}
+		if got := sts[0].parseText(); got != c.want {
+			t.Errorf("lex(%q)\n got: %q\nwant: %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestRegionRewrite checks rewrites whose regions reach the database as
+// written.
+func TestRegionRewrite(t *testing.T) {
+	runRewriteCases(t, []rewriteCase{
+		{name: "join", mode: "default",
+			in:   "SELECT u.id, u.name, p.id, p.title FROM users u LEFT JOIN posts p ON p.user_id = u.id WHERE u.id = ?",
+			want: "select u.id, u.name, p.id, p.title from users as u left join posts as p on (p.user_id = u.id) and p.deleted_at is null where (u.id = ?) and u.deleted_at is null"},
+		{name: "placeholders in order around a region", mode: "default",
+			in:   "SELECT a, ? FROM users WHERE b = ? AND c IN (?, ?) ORDER BY d LIMIT ?",
+			want: "select a, ? from users where (b = ? AND c IN (?, ?)) and users.deleted_at is null order by d asc limit ?"},
+		{name: "comments inside a region stay", dialect: "mysql", mode: "default",
+			in:   "SELECT a FROM users WHERE b = 1 /* why */ AND c = 2 # note\n AND d = 3 -- end",
+			want: "select a from users where (b = 1 /* why */ AND c = 2 # note\n AND d = 3) and users.deleted_at is null -- end"},
+		{name: "ON region ends at SET", dialect: "mysql", mode: "default",
+			in:   "UPDATE users u JOIN tags t ON t.user_id = u.id SET u.n = 1 WHERE t.name = 'x'",
+			want: "update users as u join tags as t on t.user_id = u.id set u.n = 1 where (t.name = 'x') and u.deleted_at is null"},
+		{name: "soft DELETE keeps the condition", mode: "default",
+			in:   "DELETE FROM posts WHERE created < ? AND (draft OR spam)",
+			want: "update posts set deleted_at = $NOW where (created < ? AND (draft OR spam)) and posts.deleted_at is null"},
+		{name: "WHERE of a subquery ends at its parenthesis", mode: "default",
+			in:   "SELECT * FROM tags WHERE id IN (SELECT tag_id FROM posts WHERE title LIKE ?) AND n > 1",
+			want: "select * from tags where id in (select tag_id from posts where (title LIKE ?) and posts.deleted_at is null) and n > 1"},
+		{name: "RETURNING after a region", dialect: "sqlite", mode: "default",
+			in:   "DELETE FROM users WHERE id = ? RETURNING id",
+			want: "update users set deleted_at = $NOW where (id = ?) and users.deleted_at is null RETURNING id"},
+		{name: "OR in ON stays grouped", mode: "default",
+			in:   "SELECT * FROM tags t LEFT JOIN posts p ON p.tag_id = t.id OR p.tag_id IS NULL",
+			want: "select * from tags as t left join posts as p on (p.tag_id = t.id OR p.tag_id IS NULL) and p.deleted_at is null"},
+		{name: "|| in a region is still refused", dialect: "sqlite", mode: "default",
+			in: "SELECT * FROM users WHERE name || 'x' = 'ax'", err: "|| operator"},
+		{name: "a region cannot hide a subquery", mode: "default",
+			in:   "SELECT * FROM tags WHERE EXISTS (SELECT 1 FROM users WHERE users.id = tags.user_id)",
+			want: "select * from tags where exists (select 1 from users where (users.id = tags.user_id) and users.deleted_at is null)"},
+	})
+}
