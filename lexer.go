@@ -662,8 +662,7 @@ var regionStatements = map[string]bool{"select": true, "insert": true, "replace"
 // depth). A SELECT list only ends at FROM; the other words drop it.
 var regionEnd = func() map[string]byte {
 	m := map[string]byte{"from": regionSelect}
-	for _, w := range strings.Fields(`group having window order limit union except intersect minus for lock
-		into returning procedure on offset fetch`) {
+	for _, w := range strings.Fields(`group having order limit union for lock into on`) {
 		m[w] = regionSelect | regionWhere | regionOn
 	}
 	for _, w := range strings.Fields(`where join inner cross left right full natural straight_join outer using set`) {
@@ -673,10 +672,12 @@ var regionEnd = func() map[string]byte {
 }()
 
 // regionDeny are words that drop a region wherever they appear in it:
-// the starts of subqueries, and clauses that sqlparser must see.
+// the starts of subqueries, clauses that sqlparser must see, and words
+// that may end a clause but that sqlparser also reads as column names
+// (ending the region there would refuse WHERE offset = 1).
 var regionDeny = map[string]bool{"select": true, "with": true, "values": true, "table": true, "lateral": true,
 	"over": true, "window": true, "into": true, "union": true, "except": true, "intersect": true, "minus": true,
-	"returning": true, "recursive": true}
+	"returning": true, "recursive": true, "procedure": true, "offset": true, "fetch": true}
 
 // endsClause reports whether the word lw at q[i] ends a clause: it is not
 // a qualified column name (t.left) or the function LEFT( or RIGHT(.

@@ -45,6 +45,10 @@ func TestRegionParseText(t *testing.T) {
 		{"SELECT EXTRACT(YEAR FROM d), TRIM(LEADING 'x' FROM e) FROM tags", "SELECT  :p0 FROM tags"},
 		// A SELECT list without FROM stays.
 		{"SELECT a, b UNION SELECT c FROM tags", "SELECT a, b UNION SELECT  :p0 FROM tags"},
+		// Words that may end a clause but that sqlparser reads as column
+		// names drop the region: the parser reads it all, as before.
+		{"SELECT a FROM tags WHERE x = 1 AND offset = 2", "SELECT  :p0 FROM tags WHERE x = 1 AND offset = 2"},
+		{"DELETE FROM tags WHERE x = 1 RETURNING id", "DELETE FROM tags WHERE x = 1 RETURNING id"},
 		// Clauses after a WHERE.
 		{"SELECT a FROM tags WHERE b = 1 FOR UPDATE", "SELECT  :p0 FROM tags WHERE  :p1 FOR UPDATE"},
 		{"DELETE FROM tags WHERE b = 1 ORDER BY c LIMIT 1", "DELETE FROM tags WHERE  :p0 ORDER BY c LIMIT 1"},
