@@ -238,6 +238,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 	// and holds no versioned comment.
 	var reg region
 	regions := false
+	dot := false    // the last code token was a '.'
 	opened := false // a region opened at the current token
 	openRegion := func(kind byte) {
 		reg = region{kind: kind, depth: depth, start: -1}
@@ -278,7 +279,9 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			switch {
 			case soft:
 				reg = region{}
-			case quoted:
+			case quoted || dot:
+				// t.where is a column: MySQL and sqlparser read any word
+				// after a '.' as a name.
 			case depth == reg.depth && regionEnd[lw]&reg.kind != 0 && endsClause(q, i, lw):
 				reg.ended = lw == "from"
 				closeRegion(i)
@@ -288,7 +291,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				reg = region{}
 			}
 		}
-		if regions && !quoted {
+		if regions && !quoted && !dot {
 			switch lw {
 			case "select":
 				openRegion(regionSelect)
@@ -345,7 +348,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			finish(i)
 			cur = &lexed{start: i + 1, empty: true}
 			mark = i + 1
-			depth, prevWord, codeEnd, selects, regions = 0, "", 0, 0, false
+			depth, prevWord, codeEnd, selects, regions, dot = 0, "", 0, 0, false, false
 			i++
 			continue
 
@@ -613,6 +616,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		}
 		if codeEnd < 0 {
 			codeEnd = i
+			dot = c == '.'
 			if reg.kind != 0 && !opened {
 				if reg.start < 0 {
 					reg.start, reg.pStart, reg.nLits = tok, vpos, nLits
@@ -679,12 +683,9 @@ var regionDeny = map[string]bool{"select": true, "with": true, "values": true, "
 	"over": true, "window": true, "into": true, "union": true, "except": true, "intersect": true, "minus": true,
 	"returning": true, "recursive": true, "procedure": true, "offset": true, "fetch": true}
 
-// endsClause reports whether the word lw at q[i] ends a clause: it is not
-// a qualified column name (t.left) or the function LEFT( or RIGHT(.
+// endsClause reports whether the word lw at q[i], a word that may end a
+// clause, does: LEFT( and RIGHT( are functions.
 func endsClause(q string, i int, lw string) bool {
-	if i > 0 && q[i-1] == '.' {
-		return false
-	}
 	if lw == "left" || lw == "right" {
 		j := skipBlanks(q, i+len(lw))
 		return j >= len(q) || q[j] != '('

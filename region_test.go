@@ -38,6 +38,10 @@ func TestRegionParseText(t *testing.T) {
 		// LEFT( and RIGHT( are functions; t.left is a column.
 		{"SELECT * FROM tags a JOIN logs b ON LEFT(a.x, 1) = b.left LEFT JOIN logs c ON c.x = 1",
 			"SELECT  :p0 FROM tags a JOIN logs b ON  :p1 LEFT JOIN logs c ON  :p2 "},
+		// A word after a '.' is a name (MySQL and sqlparser read x. where
+		// as the column x.where): it neither ends nor opens a region.
+		{"SELECT * FROM tags a JOIN logs b ON a.x = b. where AND c = 1", "SELECT  :p0 FROM tags a JOIN logs b ON  :p1 "},
+		{"SELECT a.x FROM tags a WHERE a. on = 1", "SELECT  :p0 FROM tags a WHERE  :p1 "},
 		// ON DUPLICATE KEY UPDATE is not a join condition.
 		{"INSERT INTO tags (a) SELECT b FROM logs WHERE c = 1 ON DUPLICATE KEY UPDATE a = 2",
 			"INSERT INTO tags (a) SELECT  :p0 FROM logs WHERE  :p1 ON DUPLICATE KEY UPDATE a = 2"},
