@@ -1358,7 +1358,7 @@ func (db *diffDB) run(st diffStmt) outcome {
 		}
 		// And every table reference carries its filter, in the right
 		// place: the checker of FuzzRewrite.
-		problems = append(problems, fzCheckRewrite(db.conn.rw, st.mode, st.sql, out)...)
+		problems = append(problems, fzCheckRewrite(db.conn.rw, st.mode, modeFrom(mctx), st.sql, out)...)
 		if len(problems) > 0 {
 			o.mismatch = strings.Join(problems, "; ")
 			return o

@@ -125,7 +125,9 @@ func (ts *tableSet) mentionedIn(q string) bool {
 // the parser and written back verbatim by the printer.
 type lit struct {
 	text       string
-	positional bool // a bare '?': its order among the others must not change
+	at         int  // offset in the text lexed
+	positional bool // a bare '?' (or a region holding one): its order must not change
+	region     bool // a region (see region), not a single literal
 }
 
 // word is an unquoted keyword or identifier, or a quoted identifier.
@@ -226,7 +228,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		if cur.lits == nil {
 			cur.lits = make([]lit, 0, 4)
 		}
-		cur.lits = append(cur.lits, lit{text: q[i:j], positional: positional})
+		cur.lits = append(cur.lits, lit{text: q[i:j], at: i, positional: positional})
 	}
 	addLit := func(i, j int, positional bool) {
 		cur.hide(q[i:j], ts)
@@ -263,6 +265,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		}
 		cur.lits = cur.lits[:r.nLits]
 		writeLit(r.start, r.end, positional)
+		cur.lits[len(cur.lits)-1].region = true
 		mark = at // only blanks and comments lie between r.end and at
 	}
 	// word notes an unquoted word (or, with quoted, a quoted identifier),
@@ -596,9 +599,13 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			prevWord = ""
 			i++
 
-		case c == ',' && reg.kind == regionOn && depth == reg.depth:
+		case c == ',' && reg.kind&(regionOn|regionWhere) != 0 && depth == reg.depth:
 			code(i)
-			closeRegion(i) // a comma join after the ON condition
+			if reg.kind == regionOn {
+				closeRegion(i) // a comma join after the ON condition
+			} else {
+				reg = region{} // WHERE a, b: in parentheses it would be a row value
+			}
 			prevWord = ""
 			i++
 

@@ -42,6 +42,9 @@ func TestRegionParseText(t *testing.T) {
 		// as the column x.where): it neither ends nor opens a region.
 		{"SELECT * FROM tags a JOIN logs b ON a.x = b. where AND c = 1", "SELECT  :p0 FROM tags a JOIN logs b ON  :p1 "},
 		{"SELECT a.x FROM tags a WHERE a. on = 1", "SELECT  :p0 FROM tags a WHERE  :p1 "},
+		// A comma in a WHERE is a syntax error that parentheses would turn
+		// into a row value: no region.
+		{"SELECT a FROM tags WHERE 0, 1", "SELECT  :p0 FROM tags WHERE 0, 1"},
 		// ON DUPLICATE KEY UPDATE is not a join condition.
 		{"INSERT INTO tags (a) SELECT b FROM logs WHERE c = 1 ON DUPLICATE KEY UPDATE a = 2",
 			"INSERT INTO tags (a) SELECT  :p0 FROM logs WHERE  :p1 ON DUPLICATE KEY UPDATE a = 2"},
