@@ -351,10 +351,17 @@ func fzRegions(rw *rewriter, in string) (string, []string) {
 	for _, st := range sts {
 		for _, l := range st.lits {
 			if l.region {
+				end := l.at + len(l.text)
 				b.WriteString(in[prev:l.at])
+				if l.at > 0 && wordByte[in[l.at-1]] {
+					b.WriteByte(' ') // apart from the word before
+				}
 				b.WriteString(fzRegionName(len(texts)))
+				if end < len(in) && wordByte[in[end]] {
+					b.WriteByte(' ')
+				}
 				texts = append(texts, l.text)
-				prev = l.at + len(l.text)
+				prev = end
 			}
 		}
 	}
