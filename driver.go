@@ -251,11 +251,8 @@ func checkMySQLSession(ctx context.Context, ic driver.Conn) error {
 	if mode := unsupportedSQLMode("?sql_mode=" + url.QueryEscape(text(vals[0]))); mode != "" {
 		return fmt.Errorf("softdelete: the server's sql_mode has %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
 	}
-	cs := strings.ToLower(text(vals[1]))
-	for _, bad := range unsafeCharsets {
-		if cs == bad {
-			return fmt.Errorf("softdelete: the connection's character set %s lets a backslash end a string elsewhere than softdelete reads it; use utf8mb4", cs)
-		}
+	if cs := strings.ToLower(text(vals[1])); !safeCharsets[cs] {
+		return fmt.Errorf("softdelete: the connection's character set %s could make the server read SQL differently from softdelete's lexer (it reads utf8mb4, utf8mb3 and ascii); use utf8mb4", cs)
 	}
 	return nil
 }

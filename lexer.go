@@ -206,6 +206,11 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 	if len(q) > math.MaxInt32 {
 		return nil, &lexError{"statement longer than 2 GiB", 0}
 	}
+	if i := strings.IndexByte(q, 0); i >= 0 {
+		// SQLite stops reading at a NUL (a C string): what follows it,
+		// a filter included, would never run.
+		return nil, &lexError{"NUL byte", i}
+	}
 	var out []*lexed
 	cur := &lexed{start: 0, empty: true, parse: make([]byte, 0, len(q)+16)}
 	var depth int32
@@ -240,7 +245,8 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 	// and holds no versioned comment.
 	var reg region
 	regions := false
-	dot := false    // the last code token was a '.'
+	dot := false    // the last code token was a '.' that qualifies a name
+	number := false // the last code token was a number
 	opened := false // a region opened at the current token
 	openRegion := func(kind byte) {
 		reg = region{kind: kind, depth: depth, start: -1}
@@ -351,7 +357,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			finish(i)
 			cur = &lexed{start: i + 1, empty: true}
 			mark = i + 1
-			depth, prevWord, codeEnd, selects, regions, dot = 0, "", 0, 0, false, false
+			depth, prevWord, codeEnd, selects, regions, dot, number = 0, "", 0, 0, false, false, false
 			i++
 			continue
 
@@ -623,7 +629,9 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		}
 		if codeEnd < 0 {
 			codeEnd = i
-			dot = c == '.'
+			// A '.' after a number is part of it (1.ORDER is "1." ORDER).
+			dot = c == '.' && !number
+			number = c >= '0' && c <= '9'
 			if reg.kind != 0 && !opened {
 				if reg.start < 0 {
 					reg.start, reg.pStart, reg.nLits = tok, vpos, nLits
@@ -672,7 +680,7 @@ var regionStatements = map[string]bool{"select": true, "insert": true, "replace"
 // regionEnd maps a word to the kinds of region it ends (at the region's
 // depth). A SELECT list only ends at FROM; the other words drop it.
 var regionEnd = func() map[string]byte {
-	m := map[string]byte{"from": regionSelect}
+	m := map[string]byte{"from": regionSelect, "distinct": regionSelect} // x IS DISTINCT FROM y
 	for _, w := range strings.Fields(`group having order limit union for lock into on`) {
 		m[w] = regionSelect | regionWhere | regionOn
 	}

@@ -561,6 +561,36 @@ func TestMySQLSQLModes(t *testing.T) {
 	}
 }
 
+// TestMySQLCharsets: a connection whose character set the server reads
+// differently from softdelete's lexer fails (latin1: 0xA0 is a space, so
+// "FROM\xa0users" names users; gbk: a backslash can end a character).
+func TestMySQLCharsets(t *testing.T) {
+	cfg := mysqlBaseConfig(t)
+	for _, cs := range []string{"latin1", "gbk"} {
+		inner := cfg.Clone()
+		inner.Params = map[string]string{"charset": cs}
+		db, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Ping()
+		db.Close()
+		if err == nil || !strings.Contains(err.Error(), "character set "+cs) {
+			t.Errorf("charset %s: Ping = %v, want a clear refusal", cs, err)
+		}
+	}
+	inner := cfg.Clone()
+	inner.Params = map[string]string{"charset": "utf8mb4"}
+	db, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestMySQLLessCommonSyntax: MySQL/MariaDB syntax that softdelete may not
 // be able to rewrite. Each statement must either do the right thing or be
 // refused with nothing sent; never run unfiltered or hard-delete.

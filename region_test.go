@@ -42,6 +42,12 @@ func TestRegionParseText(t *testing.T) {
 		// as the column x.where): it neither ends nor opens a region.
 		{"SELECT * FROM tags a JOIN logs b ON a.x = b. where AND c = 1", "SELECT  :p0 FROM tags a JOIN logs b ON  :p1 "},
 		{"SELECT a.x FROM tags a WHERE a. on = 1", "SELECT  :p0 FROM tags a WHERE  :p1 "},
+		// ... but a '.' after a number belongs to it: MySQL reads 1.ORDER as
+		// the number 1. and ORDER.
+		{"SELECT a FROM tags WHERE b = 1.ORDER BY c", "SELECT  :p0 FROM tags WHERE  :p1 ORDER BY c"},
+		// SQLite's IS DISTINCT FROM in a SELECT list: its FROM is not the
+		// clause's.
+		{"SELECT a IS DISTINCT FROM b FROM tags", "SELECT a IS DISTINCT FROM b FROM tags"},
 		// A comma in a WHERE is a syntax error that parentheses would turn
 		// into a row value: no region.
 		{"SELECT a FROM tags WHERE 0, 1", "SELECT  :p0 FROM tags WHERE 0, 1"},

@@ -602,10 +602,24 @@ func hasWordFold(q string, i int, w string) bool {
 	return true
 }
 
-// unsafeCharsets are MySQL client character sets in which a backslash byte
-// can be the second byte of a character, so that strings end elsewhere
-// than softdelete's lexer thinks.
-var unsafeCharsets = []string{"big5", "cp932", "gbk", "gb18030", "sjis", "eucjpms"}
+// safeCharsets are the MySQL client character sets in which the server
+// reads SQL text as softdelete's lexer does. In others it does not: in
+// big5, cp932, gbk, gb18030 and sjis a backslash byte can be the second
+// byte of a character (a string ends elsewhere); in latin1 the byte 0xA0 is
+// a space (FROM\xa0users names users).
+var safeCharsets = map[string]bool{"utf8mb4": true, "utf8mb3": true, "utf8": true, "ascii": true}
+
+// mysqlCharsets are the other character sets of MySQL and MariaDB, and
+// DEFAULT (the server's), which a SET statement may switch the client to.
+var mysqlCharsets = func() map[string]bool {
+	m := map[string]bool{}
+	for _, cs := range strings.Fields(`armscii8 big5 binary cp1250 cp1251 cp1256 cp1257 cp850 cp852 cp866 cp932
+		dec8 eucjpms euckr gb18030 gb2312 gbk geostd8 greek hebrew hp8 keybcs2 koi8r koi8u latin1 latin2 latin5
+		latin7 macce macroman sjis swe7 tis620 ucs2 ujis utf16 utf16le utf32 default`) {
+		m[cs] = true
+	}
+	return m
+}()
 
 // checkSession refuses MySQL statements that would make the server read
 // later statements differently from softdelete's lexer (sql_mode,
@@ -623,9 +637,16 @@ func (r *rewriter) checkSession(st *lexed) error {
 				return &RefusedError{Table: "(any)", Reason: "this sql_mode could make the server read SQL differently from softdelete (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, or a computed value)"}
 			}
 		}
-		for _, cs := range unsafeCharsets {
-			if strings.Contains(lower, cs) && (st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set")) {
-				return &RefusedError{Table: "(any)", Reason: "the character set " + cs + " lets a backslash end a string elsewhere than softdelete reads it"}
+		if st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set") {
+			for _, w := range st.words {
+				if mysqlCharsets[w.lower] {
+					return &RefusedError{Table: "(any)", Reason: "the character set " + w.lower + " could make the server read SQL differently from softdelete; use utf8mb4"}
+				}
+			}
+			for _, l := range st.lits {
+				if cs := strings.ToLower(strings.Trim(l.text, "'\"`")); mysqlCharsets[cs] {
+					return &RefusedError{Table: "(any)", Reason: "the character set " + cs + " could make the server read SQL differently from softdelete; use utf8mb4"}
+				}
 			}
 		}
 	}

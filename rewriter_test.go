@@ -617,6 +617,15 @@ func TestRewriteRedTeam(t *testing.T) {
 		{name: "DESCRIBE", mode: "default", in: "DESCRIBE users", want: "="},
 		{name: "SET NAMES gbk", dialect: "mysql", mode: "default", in: "SET NAMES gbk", err: "character set gbk"},
 		{name: "SET NAMES utf8mb4", dialect: "mysql", mode: "default", in: "SET NAMES utf8mb4", want: "="},
+		{name: "SET NAMES latin1", dialect: "mysql", mode: "default", in: "SET NAMES latin1", err: "character set latin1"},
+		{name: "SET CHARACTER SET 'latin2'", dialect: "mysql", mode: "default", in: "SET CHARACTER SET 'latin2'", err: "character set latin2"},
+		{name: "SET character_set_client", dialect: "mysql", mode: "default", in: "SET character_set_client = cp1250", err: "character set cp1250"},
+		{name: "SET NAMES DEFAULT", dialect: "mysql", mode: "default", in: "SET NAMES DEFAULT", err: "character set default"},
+		{name: "SET NAMES utf8mb4 COLLATE", dialect: "mysql", mode: "default", in: "SET NAMES 'utf8mb4' COLLATE 'utf8mb4_bin'", want: "="},
+		// SQLite reads a C string: a NUL ends the statement, filters after it
+		// would not run.
+		{name: "NUL byte", mode: "default", in: "SELECT * FROM users u JOIN tags t ON t.uid = u.id \x00", err: "NUL byte"},
+		{name: "NUL byte in a comment", mode: "default", in: "SELECT * FROM users u JOIN tags t ON t.uid = u.id /* \x00 */ AND 1", err: "NUL byte"},
 		{name: "SET sql_mode NO_BACKSLASH_ESCAPES", dialect: "mysql", mode: "default",
 			in: "/* c */ SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'", err: "sql_mode"},
 		{name: "SET sql_mode computed", dialect: "mysql", mode: "default",
