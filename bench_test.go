@@ -533,6 +533,16 @@ func BenchmarkColdJoin(b *testing.B) {
 			}
 		}
 	})
+	b.Run("step=rewrite-without-regions", func(b *testing.B) {
+		rw := benchRewriter(b, -1)
+		rw.wholeParse = true
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := rw.rewrite(q, defaultMode); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	rw := benchRewriter(b, -1)
 	b.Run("step=lex", func(b *testing.B) {
 		b.ReportAllocs()
@@ -581,27 +591,34 @@ func BenchmarkColdJoin(b *testing.B) {
 // BenchmarkColdJoinPaired is BenchmarkColdJoin's bare parse and cold
 // rewrite taking turns on every iteration, each timed on its own, for a
 // ratio that load from other processes does not skew. It reports
-// parse-ns/op, rewrite-ns/op and rewrite/parse.
+// parse-ns/op, rewrite-ns/op and rewrite/parse, for the rewriter as it is
+// (regions=on) and with sqlparser reading the whole statement
+// (regions=off).
 func BenchmarkColdJoinPaired(b *testing.B) {
-	q := benchJoinSQL
-	rw := benchRewriter(b, -1)
-	var tParse, tRewrite time.Duration
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if _, err := sqlparser.Parse(q); err != nil {
-			b.Fatal(err)
-		}
-		t1 := time.Now()
-		if _, err := rw.rewrite(q, defaultMode); err != nil {
-			b.Fatal(err)
-		}
-		t2 := time.Now()
-		tParse += t1.Sub(t0)
-		tRewrite += t2.Sub(t1)
+	for _, regions := range []bool{true, false} {
+		b.Run(fmt.Sprintf("regions=%s", map[bool]string{true: "on", false: "off"}[regions]), func(b *testing.B) {
+			q := benchJoinSQL
+			rw := benchRewriter(b, -1)
+			rw.wholeParse = !regions
+			var tParse, tRewrite time.Duration
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if _, err := sqlparser.Parse(q); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := rw.rewrite(q, defaultMode); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				tParse += t1.Sub(t0)
+				tRewrite += t2.Sub(t1)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(tParse.Nanoseconds())/float64(b.N), "parse-ns/op")
+			b.ReportMetric(float64(tRewrite.Nanoseconds())/float64(b.N), "rewrite-ns/op")
+			b.ReportMetric(float64(tRewrite)/float64(tParse), "rewrite/parse")
+		})
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(tParse.Nanoseconds())/float64(b.N), "parse-ns/op")
-	b.ReportMetric(float64(tRewrite.Nanoseconds())/float64(b.N), "rewrite-ns/op")
-	b.ReportMetric(float64(tRewrite)/float64(tParse), "rewrite/parse")
 }

@@ -252,8 +252,9 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		reg = region{kind: kind, depth: depth, start: -1}
 		opened = true
 	}
-	// close ends the open region at offset at (a token that is not part of
-	// it): its text becomes one literal, which the parser sees as :pN.
+	// closeRegion ends the open region at offset at (a token that is not
+	// part of it): its text becomes one literal, which the parser sees as
+	// :pN. A SELECT list that FROM did not end is dropped instead.
 	closeRegion := func(at int) {
 		r := reg
 		reg = region{}
@@ -274,8 +275,9 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		cur.lits[len(cur.lits)-1].region = true
 		mark = at // only blanks and comments lie between r.end and at
 	}
-	// word notes an unquoted word (or, with quoted, a quoted identifier),
-	// lw in lower case, at offset i.
+	// addWord notes an unquoted word (or, with quoted, a quoted
+	// identifier), lw in lower case, at offset i, and opens, ends or drops
+	// regions.
 	addWord := func(lw string, i int, quoted bool) {
 		soft := ts.isName(lw)
 		if cur.words == nil {
