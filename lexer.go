@@ -363,8 +363,16 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			i++
 			continue
 
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
+
+		case c == '\f' || c == '\v' && d == dialectMySQL:
+			// Blanks to the database (SQLite's tokenizer rejects \v), not
+			// to sqlparser.
+			flush(i)
+			cur.parse = append(cur.parse, ' ')
+			i++
+			mark = i
 
 		case c == '-' && next == '-' && (d != dialectMySQL || i+2 >= n || q[i+2] <= ' ' || q[i+2] == 0x7f),
 			c == '#' && d == dialectMySQL:

@@ -116,6 +116,16 @@ func TestRegionRewrite(t *testing.T) {
 			want: "select * from tags as t left join posts as p on (p.tag_id = t.id OR p.tag_id IS NULL) and p.deleted_at is null"},
 		{name: "|| in a region is still refused", dialect: "sqlite", mode: "default",
 			in: "SELECT * FROM users WHERE name || 'x' = 'ax'", err: "|| operator"},
+		// \f is a blank to both databases, \v to MySQL only; sqlparser
+		// knows neither.
+		{name: "form feed", mode: "default", in: "SELECT 0\fFROM users\fWHERE\fid = 1",
+			want: "select 0 from users where (id = 1) and users.deleted_at is null"},
+		{name: "vertical tab", dialect: "mysql", mode: "default", in: "SELECT 0\vFROM users",
+			want: "select 0 from users where users.deleted_at is null"},
+		// In SQLite \v is a byte of the region, which SQLite rejects as
+		// it would without softdelete.
+		{name: "vertical tab", dialect: "sqlite", mode: "default", in: "SELECT 0\vFROM users",
+			want: "select 0\v from users where users.deleted_at is null"},
 		{name: "a region cannot hide a subquery", mode: "default",
 			in:   "SELECT * FROM tags WHERE EXISTS (SELECT 1 FROM users WHERE users.id = tags.user_id)",
 			want: "select * from tags where exists (select 1 from users where (users.id = tags.user_id) and users.deleted_at is null)"},
