@@ -104,6 +104,14 @@ func (c *cache) put(mode, q, out string, err error) {
 	sh.mu.Unlock()
 }
 
+// countHit counts a hit that a connection answered from its own recent
+// rewrites (see conn.recent), on the shard it was given.
+func (c *cache) countHit(shard int) {
+	if c != nil {
+		c.shards[shard%cacheShards].hits.Add(1)
+	}
+}
+
 // CacheStats counts the work of a connector's rewrite cache. Statements
 // that name no soft-delete table never reach the cache and are not counted.
 type CacheStats struct {

@@ -31,6 +31,14 @@ type conn struct {
 	validator driver.Validator
 	checker   driver.NamedValueChecker
 
+	// recent remembers the last rewrites on this connection, so that a
+	// statement run again (the common case: a handful of statements per
+	// connection) skips the fast-path scan and the shared cache. A
+	// connection is used by one goroutine at a time.
+	recent     [4]recentRewrite
+	recentNext int
+	hitShard   int // the cache shard that counts this connection's recent hits
+
 	// spare is the last statement closed on this connection, reused by
 	// the next prepare with the same wrapper type, so that a statement
 	// prepared, run and closed at once (database/sql does that after an
@@ -42,7 +50,7 @@ type conn struct {
 }
 
 func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
-	c := &conn{inner: inner, rw: rw}
+	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1))}
 	var mask uint
 	var ok bool
 	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
@@ -72,6 +80,33 @@ func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
 
 func (c *conn) softdeleteConn() *conn { return c }
 
+// recentRewrite is one entry of conn.recent.
+type recentRewrite struct {
+	query, key, out string
+	byMode          bool
+	cached          bool // the rewrite went through the cache: a hit counts
+}
+
+// rewrite is rw.rewriteMode, remembering the last few successful rewrites
+// of the connection. A statement that names a soft-delete table counts as
+// a cache hit when it is answered here.
+func (c *conn) rewrite(query string, m *mode) (string, bool, error) {
+	for i := range c.recent {
+		if r := &c.recent[i]; r.query == query && r.key == m.key && r.query != "" {
+			if r.cached {
+				c.rw.cache.countHit(c.hitShard)
+			}
+			return r.out, r.byMode, nil
+		}
+	}
+	out, byMode, err := c.rw.rewriteMode(query, m)
+	if err == nil && !m.restore {
+		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, byMode: byMode, cached: byMode && !m.raw()}
+		c.recentNext = (c.recentNext + 1) % len(c.recent)
+	}
+	return out, byMode, err
+}
+
 // Prepare prepares a statement under the default mode; the statement is
 // rewritten again for the mode of each execution.
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
@@ -90,7 +125,7 @@ func (c *conn) Begin() (driver.Tx, error) {
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	m := modeFrom(ctx)
-	q, byMode, err := c.rw.rewriteMode(query, m)
+	q, byMode, err := c.rewrite(query, m)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +182,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 type connExecerContext struct{ c *conn }
 
 func (x connExecerContext) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	q, err := x.c.rw.rewrite(query, modeFrom(ctx))
+	q, _, err := x.c.rewrite(query, modeFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +192,7 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 type connQueryerContext struct{ c *conn }
 
 func (x connQueryerContext) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	q, err := x.c.rw.rewrite(query, modeFrom(ctx))
+	q, _, err := x.c.rewrite(query, modeFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/xwb1989/sqlparser"
 )
@@ -50,6 +51,8 @@ type rewriter struct {
 	tables *tableSet
 	now    sqlparser.Expr // what a soft DELETE stamps
 	cache  *cache         // nil when disabled
+
+	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
 	// wholeParse makes sqlparser read regions too (see region): the
 	// rewrite without them, for the benchmarks that show their worth.

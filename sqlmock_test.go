@@ -169,3 +169,50 @@ func TestMockDriverErrorPassesThrough(t *testing.T) {
 		t.Fatalf("err = %v, want the inner driver's error", err)
 	}
 }
+
+// TestMockRecentRewrites runs statements on one connection in an order
+// that exercises its memory of recent rewrites: the same text under other
+// modes, more statements than it holds, and a plain statement between.
+func TestMockRecentRewrites(t *testing.T) {
+	db, mock := openMock(t, "mysql")
+	ctx := context.Background()
+	q := "SELECT id FROM users WHERE id = ?"
+	want := map[string]string{
+		"default": "select id from users where (id = ?) and users.deleted_at is null",
+		"only":    "select id from users where (id = ?) and users.deleted_at is not null",
+		"include": q,
+	}
+	modes := map[string]func(context.Context) context.Context{
+		"default": func(ctx context.Context) context.Context { return ctx },
+		"only":    func(ctx context.Context) context.Context { return softdelete.WithOnlyDeleted(ctx) },
+		"include": func(ctx context.Context) context.Context { return softdelete.WithIncludeDeleted(ctx) },
+	}
+	run := func(mode, query, sent string) {
+		t.Helper()
+		mock.ExpectQuery(sent).WithArgs(1).WillReturnRows(sqlmock.NewRows([]string{"id"}))
+		rows, err := db.QueryContext(modes[mode](ctx), query, 1)
+		if err != nil {
+			t.Fatalf("%s %q: %v", mode, query, err)
+		}
+		rows.Close()
+	}
+	for round := 0; round < 2; round++ {
+		for _, mode := range []string{"default", "only", "include", "default"} {
+			run(mode, q, want[mode])
+		}
+		run("default", "SELECT id FROM tags WHERE id = ?", "SELECT id FROM tags WHERE id = ?")
+		for i := 0; i < 5; i++ { // more than a connection remembers
+			other := fmt.Sprintf("SELECT id FROM posts WHERE id = ? AND n = %d", i)
+			run("default", other, fmt.Sprintf("select id from posts where (id = ? AND n = %d) and posts.deleted_at is null", i))
+		}
+	}
+	st, err := softdelete.Stats(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The soft statements run 2×(4+5) = 18 times and are rewritten 3 + 5
+	// times, in the first round; the plain one is never counted.
+	if st.Hits+st.Misses != 18 || st.Misses != 8 {
+		t.Fatalf("stats %+v, want 18 lookups of which 8 misses", st)
+	}
+}

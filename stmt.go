@@ -56,7 +56,7 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 	if is, ok := s.byKey[m.key]; ok {
 		return is, nil
 	}
-	q, err := s.c.rw.rewrite(s.query, m)
+	q, _, err := s.c.rewrite(s.query, m)
 	if err != nil {
 		return nil, err
 	}
