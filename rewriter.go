@@ -724,6 +724,10 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 		s.setPrimary(primaryOf(n), "the statement")
 		s.selectStatement(n)
 	case *sqlparser.Insert:
+		if qualifiedInsertColumn(s.st) {
+			s.refuse(s.r.mentioned(s.st.text), "sqlparser drops the qualifier of a column in an INSERT column list; write the column names alone")
+			return n
+		}
 		target := s.soft(n.Table)
 		if n.Action == sqlparser.ReplaceStr && target != nil && !s.m.force {
 			s.refuse(target.name, "REPLACE deletes the rows it replaces; use INSERT ... ON DUPLICATE KEY UPDATE, or WithForce")
@@ -753,6 +757,38 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 		}
 	}
 	return stmt
+}
+
+// qualifiedInsertColumn reports whether the column list of an INSERT or
+// REPLACE names a column with a qualifier (INSERT INTO t (t.a) ...), which
+// sqlparser reads as the bare column: MySQL checks the qualifier.
+func qualifiedInsertColumn(st *lexed) bool {
+	for _, w := range st.words[1:] {
+		switch {
+		case w.depth == 0 && !w.quoted && insertListEnd[w.lower]:
+			return false // past the column list
+		case w.depth == 1 && !w.quoted && statementWords[w.lower]:
+			return false // INSERT INTO t (SELECT ...)
+		case w.depth == 1:
+			if k := skipBlanksBack(st.text, int(w.start)); k > 0 && st.text[k-1] == '.' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// insertListEnd are the words that may follow an INSERT's column list.
+var insertListEnd = map[string]bool{"values": true, "value": true, "select": true, "set": true, "with": true,
+	"table": true, "default": true, "on": true}
+
+// skipBlanksBack returns the offset just past the last non-blank byte of
+// q[:i].
+func skipBlanksBack(q string, i int) int {
+	for i > 0 && isBlank(q[i-1]) {
+		i--
+	}
+	return i
 }
 
 // setPrimary resolves the primary table for WithOnlyDeleted().
