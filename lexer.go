@@ -580,6 +580,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				break
 			}
 			if c >= '0' && c <= '9' {
+				prevWord = "" // SELECT 0 SQL_CALC_FOUND_ROWS: not an option
 				i = j
 				break
 			}
