@@ -542,6 +542,9 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				if k := skipBlanks(q, j); k > j && k < n && q[k] == '.' {
 					return nil, &lexError{"'.' after a variable", k} // sqlparser would join them
 				}
+				if q[j-1] == '.' && j < n && isBlank(q[j]) {
+					return nil, &lexError{"'.' at the end of a variable", j - 1} // @v. x: sqlparser reads @v.x
+				}
 				i = j
 				break
 			}

@@ -617,6 +617,9 @@ func TestRewriteRedTeam(t *testing.T) {
 		{name: "DESCRIBE", mode: "default", in: "DESCRIBE users", want: "="},
 		{name: "SET NAMES gbk", dialect: "mysql", mode: "default", in: "SET NAMES gbk", err: "character set gbk"},
 		{name: "SET NAMES utf8mb4", dialect: "mysql", mode: "default", in: "SET NAMES utf8mb4", want: "="},
+		// MySQL reads @v. x as the variable "v." and x; sqlparser as @v.x.
+		{name: "variable ending in a dot", dialect: "mysql", mode: "default", in: "SELECT (posts % @v. x) FROM users",
+			err: "'.' at the end of a variable"},
 		// A SELECT option after an expression is not an option (fuzz).
 		{name: "SELECT option after a number", dialect: "mysql", mode: "default",
 			in: "SELECT 0 SQL_CALC_FOUND_ROWS FROM users", want: "select 0 SQL_CALC_FOUND_ROWS from users where users.deleted_at is null"},
