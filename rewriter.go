@@ -644,7 +644,10 @@ func (r *rewriter) checkSession(st *lexed) error {
 				return &RefusedError{Table: "(any)", Reason: "this sql_mode could make the server read SQL differently from softdelete (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, or a computed value)"}
 			}
 		}
-		if st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set") {
+		// SET NAMES, SET CHARACTER SET/CHARSET and character_set_client
+		// change how the server reads the text (character_set_results and
+		// _connection do not).
+		if st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set_client") {
 			for _, w := range st.words {
 				if mysqlCharsets[w.lower] {
 					return &RefusedError{Table: "(any)", Reason: "the character set " + w.lower + " could make the server read SQL differently from softdelete; use utf8mb4"}

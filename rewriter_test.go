@@ -635,6 +635,7 @@ func TestRewriteRedTeam(t *testing.T) {
 		{name: "SET CHARACTER SET 'latin2'", dialect: "mysql", mode: "default", in: "SET CHARACTER SET 'latin2'", err: "character set latin2"},
 		{name: "SET character_set_client", dialect: "mysql", mode: "default", in: "SET character_set_client = cp1250", err: "character set cp1250"},
 		{name: "SET NAMES DEFAULT", dialect: "mysql", mode: "default", in: "SET NAMES DEFAULT", err: "character set default"},
+		{name: "SET character_set_results", dialect: "mysql", mode: "default", in: "SET character_set_results = latin1", want: "="},
 		{name: "SET NAMES utf8mb4 COLLATE", dialect: "mysql", mode: "default", in: "SET NAMES 'utf8mb4' COLLATE 'utf8mb4_bin'", want: "="},
 		// SQLite reads a C string: a NUL ends the statement, filters after it
 		// would not run.
