@@ -108,14 +108,14 @@ func (c *cache) put(mode, q, out string, err error) {
 // rewrites (see conn.recent), on the shard it was given.
 func (c *cache) countHit(shard int) {
 	if c != nil {
-		c.shards[shard%cacheShards].hits.Add(1)
+		c.shards[shard].hits.Add(1)
 	}
 }
 
 // CacheStats counts the work of a connector's rewrite cache. Statements
 // that name no soft-delete table never reach the cache and are not counted.
 type CacheStats struct {
-	Hits     uint64 // rewrites answered from the cache
+	Hits     uint64 // rewrites answered from the cache, or from a connection's last four
 	Misses   uint64 // rewrites computed (and then remembered)
 	Entries  int    // rewrites held now
 	Capacity int    // the most it holds; 0 when the cache is disabled

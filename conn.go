@@ -37,7 +37,7 @@ type conn struct {
 	// connection is used by one goroutine at a time.
 	recent     [4]recentRewrite
 	recentNext int
-	hitShard   int // the cache shard that counts this connection's recent hits
+	hitShard   int // the cache shard that counts this connection's recent hits (< cacheShards)
 
 	// spare is the last statement closed on this connection, reused by
 	// the next prepare with the same wrapper type, so that a statement
@@ -50,7 +50,7 @@ type conn struct {
 }
 
 func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
-	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1))}
+	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1) % cacheShards)}
 	var mask uint
 	var ok bool
 	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
@@ -100,7 +100,7 @@ func (c *conn) rewrite(query string, m *mode) (string, bool, error) {
 		}
 	}
 	out, byMode, err := c.rw.rewriteMode(query, m)
-	if err == nil && !m.restore {
+	if err == nil && !m.restore && len(query) <= maxCachedLen {
 		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, byMode: byMode, cached: byMode && !m.raw()}
 		c.recentNext = (c.recentNext + 1) % len(c.recent)
 	}

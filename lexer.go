@@ -132,11 +132,12 @@ type lit struct {
 
 // word is an unquoted keyword or identifier, or a quoted identifier.
 type word struct {
-	lower  string
-	depth  int32 // parenthesis depth
-	start  int32 // offset in the statement's text
-	quoted bool  // written as a quoted identifier
-	soft   bool  // the name of a soft-delete table (when lexed with the tables)
+	lower     string
+	depth     int32 // parenthesis depth
+	start     int32 // offset in the statement's text
+	quoted    bool  // written as a quoted identifier
+	soft      bool  // the name of a soft-delete table (when lexed with the tables)
+	qualified bool  // right after a '.' (blanks and comments between): a name
 }
 
 // lexed is one statement of the user's text, pre-lexed.
@@ -166,6 +167,17 @@ func (l *lexed) hide(text string, ts *tableSet) {
 }
 
 func (l *lexed) parseText() string { return string(l.parse) }
+
+// hasRegions reports whether some of the statement reaches sqlparser as
+// regions (see region).
+func (l *lexed) hasRegions() bool {
+	for _, x := range l.lits {
+		if x.region {
+			return true
+		}
+	}
+	return false
+}
 
 // firstWord returns the first keyword of the statement, lower case.
 func (l *lexed) firstWord() string {
@@ -278,14 +290,14 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 	// addWord notes an unquoted word (or, with quoted, a quoted
 	// identifier), lw in lower case, at offset i, and opens, ends or drops
 	// regions.
-	addWord := func(lw string, i int, quoted bool) {
+	addWord := func(lw string, i, end int, quoted bool) {
 		soft := ts.isName(lw)
 		if cur.words == nil {
 			// One allocation for most statements, bounded for long ones.
 			cur.words = make([]word, 0, min((len(q)-i)/5+4, 64))
 			regions = withRegions && !quoted && regionStatements[lw] && !cur.versioned
 		}
-		cur.words = append(cur.words, word{lower: lw, depth: depth, start: int32(i), quoted: quoted, soft: soft})
+		cur.words = append(cur.words, word{lower: lw, depth: depth, start: int32(i), quoted: quoted, soft: soft, qualified: dot})
 		if reg.kind != 0 {
 			switch {
 			case soft:
@@ -293,7 +305,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			case quoted || dot:
 				// t.where is a column: MySQL and sqlparser read any word
 				// after a '.' as a name.
-			case depth == reg.depth && regionEnd[lw]&reg.kind != 0 && endsClause(q, i, lw):
+			case depth == reg.depth && regionEnd[lw]&reg.kind != 0 && endsClause(q, lw, end):
 				reg.ended = lw == "from"
 				closeRegion(i)
 			case regionDeny[lw]:
@@ -323,9 +335,10 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		codeEnd = -1 // set after the token by the main loop
 	}
 	finish := func(end int) {
-		if reg.kind != 0 {
+		if reg.kind != 0 && depth == reg.depth {
 			closeRegion(end)
 		}
+		reg = region{} // one left open in an unclosed '(' is dropped
 		flush(end)
 		cur.end = end
 		cur.text = q[cur.start:end]
@@ -475,7 +488,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				cur.quoted = make(map[string]bool)
 			}
 			cur.quoted[lname] = true
-			addWord(lname, i, true)
+			addWord(lname, i, j, true)
 			flush(i)
 			cur.parse = append(cur.parse, " `"...) // apart: `a``b` would be one name
 			cur.parse = append(cur.parse, strings.ReplaceAll(name, "`", "``")...)
@@ -542,7 +555,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				if k := skipBlanks(q, j); k > j && k < n && q[k] == '.' {
 					return nil, &lexError{"'.' after a variable", k} // sqlparser would join them
 				}
-				if q[j-1] == '.' && j < n && isBlank(q[j]) {
+				if q[j-1] == '.' {
 					return nil, &lexError{"'.' at the end of a variable", j - 1} // @v. x: sqlparser reads @v.x
 				}
 				i = j
@@ -605,7 +618,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				i, mark = j, j
 				break
 			}
-			addWord(lw, i, false)
+			addWord(lw, i, j, false)
 			prevWord = lw
 			i = j
 
@@ -712,11 +725,11 @@ var regionDeny = map[string]bool{"select": true, "with": true, "values": true, "
 	"over": true, "window": true, "into": true, "union": true, "except": true, "intersect": true, "minus": true,
 	"returning": true, "recursive": true, "procedure": true, "offset": true, "fetch": true}
 
-// endsClause reports whether the word lw at q[i], a word that may end a
-// clause, does: LEFT( and RIGHT( are functions.
-func endsClause(q string, i int, lw string) bool {
+// endsClause reports whether the word lw ending at q[end], a word that may
+// end a clause, does: LEFT( and RIGHT( are functions.
+func endsClause(q, lw string, end int) bool {
 	if lw == "left" || lw == "right" {
-		j := skipBlanks(q, i+len(lw))
+		j := skipBlanks(q, end)
 		return j >= len(q) || q[j] != '('
 	}
 	return true

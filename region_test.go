@@ -126,6 +126,15 @@ func TestRegionRewrite(t *testing.T) {
 		// it would without softdelete.
 		{name: "vertical tab", dialect: "sqlite", mode: "default", in: "SELECT 0\vFROM users",
 			want: "select 0\v from users where users.deleted_at is null"},
+		// An unclosed '(' leaves its region open at the end of the
+		// statement: dropped, so the parser refuses the statement (review
+		// finding).
+		{name: "region in an unclosed parenthesis", dialect: "mysql", mode: "default",
+			in: "SELECT a FROM users WHERE (b = 1;SELECT a FROM users WHERE c = 2", err: "cannot parse"},
+		// A table's name inside a literal: the statement is sent as read,
+		// without regions (review finding).
+		{name: "hidden name: no regions", mode: "default", in: "SELECT a  ,  b FROM tags WHERE c = 'users'",
+			want: "select a, b from tags where c = 'users'"},
 		{name: "a region cannot hide a subquery", mode: "default",
 			in:   "SELECT * FROM tags WHERE EXISTS (SELECT 1 FROM users WHERE users.id = tags.user_id)",
 			want: "select * from tags where exists (select 1 from users where (users.id = tags.user_id) and users.deleted_at is null)"},

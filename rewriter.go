@@ -212,6 +212,15 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 			return st.text, false, nil
 		}
 	}
+	if st.hidden && st.hasRegions() {
+		// A soft-delete table's name sits inside a literal or comment:
+		// the statement is sent as read, regions included (see below).
+		subs, err := lex(st.text, r.d, r.tables, false)
+		if err != nil || len(subs) != 1 {
+			return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "cannot read it again without regions", Err: err}
+		}
+		st = subs[0]
+	}
 	stmt, perr := parse(st.parseText())
 	if perr != nil {
 		return r.fallback(st, m, perr)
@@ -616,17 +625,52 @@ func hasWordFold(q string, i int, w string) bool {
 // a space (FROM\xa0users names users).
 var safeCharsets = map[string]bool{"utf8mb4": true, "utf8mb3": true, "utf8": true, "ascii": true}
 
-// mysqlCharsets are the other character sets of MySQL and MariaDB, and
-// DEFAULT (the server's), which a SET statement may switch the client to.
-var mysqlCharsets = func() map[string]bool {
-	m := map[string]bool{}
-	for _, cs := range strings.Fields(`armscii8 big5 binary cp1250 cp1251 cp1256 cp1257 cp850 cp852 cp866 cp932
-		dec8 eucjpms euckr gb18030 gb2312 gbk geostd8 greek hebrew hp8 keybcs2 koi8r koi8u latin1 latin2 latin5
-		latin7 macce macroman sjis swe7 tis620 ucs2 ujis utf16 utf16le utf32 default`) {
-		m[cs] = true
+// unsafeCharsetSetting returns the first token of a SET statement that
+// changes the client character set and is not a safe character set or
+// collation written out, one of the statement's keywords, '=' or ',', or
+// "" when there is none.
+func unsafeCharsetSetting(text string) string {
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case isBlank(c) || c == '=' || c == ',' || c == ';':
+			i++
+			continue
+		case c == '\'' || c == '"' || c == '`':
+			j, err := scanQuoted(text, i, c, c != '`')
+			if err != nil {
+				return text[i:]
+			}
+			if !charsetSettingWord(strings.ToLower(text[i+1 : j-1])) {
+				return text[i:j]
+			}
+			i = j
+			continue
+		}
+		j := i
+		for j < len(text) && (wordByte[text[j]] || text[j] == '@' || text[j] == '.') {
+			j++
+		}
+		if j == i || !charsetSettingWord(strings.ToLower(text[i:j])) {
+			return text[i:max(j, i+1)]
+		}
+		i = j
 	}
-	return m
-}()
+	return ""
+}
+
+// charsetSettingWord reports whether w may stand in a SET of the client
+// character set: a keyword of the statement, or a safe character set or
+// one of its collations.
+func charsetSettingWord(w string) bool {
+	switch strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(w, "@@"), "session."), "local.") {
+	case "set", "names", "character", "charset", "collate", "session", "local",
+		"character_set_client", "character_set_connection", "character_set_results", "collation_connection":
+		return true
+	}
+	cs, _, _ := strings.Cut(w, "_")
+	return safeCharsets[w] || safeCharsets[cs] && strings.Contains(w, "_")
+}
 
 // checkSession refuses MySQL statements that would make the server read
 // later statements differently from softdelete's lexer (sql_mode,
@@ -646,17 +690,12 @@ func (r *rewriter) checkSession(st *lexed) error {
 		}
 		// SET NAMES, SET CHARACTER SET/CHARSET and character_set_client
 		// change how the server reads the text (character_set_results and
-		// _connection do not).
+		// _connection do not). The value must be a safe character set
+		// written out: a number (SET character_set_client = 8 is latin1),
+		// a hex string, a variable or an expression could name any other.
 		if st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set_client") {
-			for _, w := range st.words {
-				if mysqlCharsets[w.lower] {
-					return &RefusedError{Table: "(any)", Reason: "the character set " + w.lower + " could make the server read SQL differently from softdelete; use utf8mb4"}
-				}
-			}
-			for _, l := range st.lits {
-				if cs := strings.ToLower(strings.Trim(l.text, "'\"`")); mysqlCharsets[cs] {
-					return &RefusedError{Table: "(any)", Reason: "the character set " + cs + " could make the server read SQL differently from softdelete; use utf8mb4"}
-				}
+			if bad := unsafeCharsetSetting(st.text); bad != "" {
+				return &RefusedError{Table: "(any)", Reason: "the character set setting " + bad + " could make the server read SQL differently from softdelete; use utf8mb4, written out"}
 			}
 		}
 	}
@@ -772,10 +811,8 @@ func qualifiedInsertColumn(st *lexed) bool {
 			return false // past the column list
 		case w.depth == 1 && !w.quoted && statementWords[w.lower]:
 			return false // INSERT INTO t (SELECT ...)
-		case w.depth == 1:
-			if k := skipBlanksBack(st.text, int(w.start)); k > 0 && st.text[k-1] == '.' {
-				return true
-			}
+		case w.depth == 1 && w.qualified:
+			return true
 		}
 	}
 	return false
@@ -784,15 +821,6 @@ func qualifiedInsertColumn(st *lexed) bool {
 // insertListEnd are the words that may follow an INSERT's column list.
 var insertListEnd = map[string]bool{"values": true, "value": true, "select": true, "set": true, "with": true,
 	"table": true, "default": true, "on": true}
-
-// skipBlanksBack returns the offset just past the last non-blank byte of
-// q[:i].
-func skipBlanksBack(q string, i int) int {
-	for i > 0 && isBlank(q[i-1]) {
-		i--
-	}
-	return i
-}
 
 // setPrimary resolves the primary table for WithOnlyDeleted().
 func (s *scope) setPrimary(name, what string) {

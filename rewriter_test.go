@@ -615,11 +615,16 @@ func TestRewriteRedTeam(t *testing.T) {
 		{name: "ANALYZE of a subquery", dialect: "mysql", mode: "default", in: "ANALYZE (SELECT email FROM users)", err: "without SELECT"},
 		{name: "ANALYZE TABLE", dialect: "mysql", mode: "default", in: "ANALYZE TABLE users", want: "="},
 		{name: "DESCRIBE", mode: "default", in: "DESCRIBE users", want: "="},
-		{name: "SET NAMES gbk", dialect: "mysql", mode: "default", in: "SET NAMES gbk", err: "character set gbk"},
+		{name: "SET NAMES gbk", dialect: "mysql", mode: "default", in: "SET NAMES gbk", err: "character set setting gbk"},
 		{name: "SET NAMES utf8mb4", dialect: "mysql", mode: "default", in: "SET NAMES utf8mb4", want: "="},
 		// MySQL reads @v. x as the variable "v." and x; sqlparser as @v.x.
 		{name: "variable ending in a dot", dialect: "mysql", mode: "default", in: "SELECT (posts % @v. x) FROM users",
 			err: "'.' at the end of a variable"},
+		// A comment between qualifier and column (review finding).
+		{name: "qualified INSERT column with a comment", dialect: "mysql", mode: "default",
+			in: "INSERT INTO tags (x./**/name) SELECT name FROM users", err: "qualifier of a column"},
+		{name: "variable ending in a dot before a comment", dialect: "mysql", mode: "default",
+			in: "SELECT @v./**/x FROM users", err: "'.' at the end of a variable"},
 		// A SELECT option after an expression is not an option (fuzz).
 		{name: "SELECT option after a number", dialect: "mysql", mode: "default",
 			in: "SELECT 0 SQL_CALC_FOUND_ROWS FROM users", want: "select 0 SQL_CALC_FOUND_ROWS from users where users.deleted_at is null"},
@@ -631,11 +636,19 @@ func TestRewriteRedTeam(t *testing.T) {
 			want: "insert into tags(name) select u.name from users as u where (u.id in (select p.user_id from posts as p where p.deleted_at is null)) and u.deleted_at is null"},
 		{name: "INSERT of a parenthesised SELECT", mode: "default", in: "INSERT INTO tags (SELECT u.name FROM users u)",
 			want: "insert into tags select u.name from users as u where u.deleted_at is null"},
-		{name: "SET NAMES latin1", dialect: "mysql", mode: "default", in: "SET NAMES latin1", err: "character set latin1"},
-		{name: "SET CHARACTER SET 'latin2'", dialect: "mysql", mode: "default", in: "SET CHARACTER SET 'latin2'", err: "character set latin2"},
-		{name: "SET character_set_client", dialect: "mysql", mode: "default", in: "SET character_set_client = cp1250", err: "character set cp1250"},
-		{name: "SET NAMES DEFAULT", dialect: "mysql", mode: "default", in: "SET NAMES DEFAULT", err: "character set default"},
+		{name: "SET NAMES latin1", dialect: "mysql", mode: "default", in: "SET NAMES latin1", err: "character set setting latin1"},
+		{name: "SET CHARACTER SET 'latin2'", dialect: "mysql", mode: "default", in: "SET CHARACTER SET 'latin2'", err: "character set setting 'latin2'"},
+		{name: "SET character_set_client", dialect: "mysql", mode: "default", in: "SET character_set_client = cp1250", err: "character set setting cp1250"},
+		{name: "SET NAMES DEFAULT", dialect: "mysql", mode: "default", in: "SET NAMES DEFAULT", err: "character set setting DEFAULT"},
 		{name: "SET character_set_results", dialect: "mysql", mode: "default", in: "SET character_set_results = latin1", want: "="},
+		// A character set named other than by its name (review finding:
+		// 8 is latin1, 28 gbk).
+		{name: "SET character_set_client by number", dialect: "mysql", mode: "default", in: "SET character_set_client = 8", err: "character set setting 8"},
+		{name: "SET @@session.character_set_client", dialect: "mysql", mode: "default", in: "SET @@session.character_set_client = 28", err: "character set setting 28"},
+		{name: "SET character_set_client from hex", dialect: "mysql", mode: "default", in: "SET character_set_client = x'736a6973'", err: "character set setting x"},
+		{name: "SET character_set_client from a variable", dialect: "mysql", mode: "default", in: "SET character_set_client = @cs", err: "character set setting @cs"},
+		{name: "SET character_set_client split string", dialect: "mysql", mode: "default", in: "SET character_set_client = 'g' 'bk'", err: "character set setting 'g'"},
+		{name: "SET @@session.character_set_client = utf8mb4", dialect: "mysql", mode: "default", in: "SET @@session.character_set_client = utf8mb4", want: "="},
 		{name: "SET NAMES utf8mb4 COLLATE", dialect: "mysql", mode: "default", in: "SET NAMES 'utf8mb4' COLLATE 'utf8mb4_bin'", want: "="},
 		// SQLite reads a C string: a NUL ends the statement, filters after it
 		// would not run.
