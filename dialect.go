@@ -226,9 +226,7 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		return
 	case *sqlparser.JoinTableExpr:
 		p.format(buf, n.LeftExpr)
-		buf.WriteByte(' ')
-		buf.WriteString(n.Join)
-		buf.WriteByte(' ')
+		spaced(buf, n.Join)
 		p.format(buf, n.RightExpr)
 		if n.Condition.On != nil {
 			buf.WriteString(" on ")
@@ -313,9 +311,7 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		return
 	case *sqlparser.ComparisonExpr:
 		p.format(buf, n.Left)
-		buf.WriteByte(' ')
-		buf.WriteString(n.Operator)
-		buf.WriteByte(' ')
+		spaced(buf, n.Operator)
 		p.format(buf, n.Right)
 		if n.Escape != nil {
 			buf.WriteString(" escape ")
@@ -346,9 +342,7 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		if n == nil || n.Expr == nil {
 			return
 		}
-		buf.WriteByte(' ')
-		buf.WriteString(n.Type)
-		buf.WriteByte(' ')
+		spaced(buf, n.Type)
 		p.format(buf, n.Expr)
 		return
 	case *sqlparser.AliasedExpr:
@@ -400,6 +394,13 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		return
 	}
 	node.Format(buf)
+}
+
+// spaced writes s with a blank on each side.
+func spaced(buf *sqlparser.TrackedBuffer, s string) {
+	buf.WriteByte(' ')
+	buf.WriteString(s)
+	buf.WriteByte(' ')
 }
 
 func (p *printer) tableName(buf *sqlparser.TrackedBuffer, n sqlparser.TableName) {

@@ -541,17 +541,27 @@ func TestMySQLMariaDBStatements(t *testing.T) {
 func TestMySQLSQLModes(t *testing.T) {
 	cfg := mysqlBaseConfig(t)
 	for _, mode := range []string{"NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI"} {
-		inner := cfg.Clone()
-		inner.Params = map[string]string{"sql_mode": "'TRADITIONAL," + mode + "'"}
-		_, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
+		_, err := openMySQLWith(cfg, "sql_mode", "'TRADITIONAL,"+mode+"'")
 		if err == nil || !strings.Contains(err.Error(), "sql_mode "+mode) {
 			t.Errorf("sql_mode %s: sql.Open = %v, want a clear refusal", mode, err)
 		}
 	}
 	// The default mode, and modes that leave the text's reading alone, open.
+	mustPingMySQLWith(t, cfg, "sql_mode", "'TRADITIONAL'")
+}
+
+// openMySQLWith opens softdelete over cfg with one more DSN parameter.
+func openMySQLWith(cfg *mysql.Config, param, value string) (*sql.DB, error) {
 	inner := cfg.Clone()
-	inner.Params = map[string]string{"sql_mode": "'TRADITIONAL'"}
-	db, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
+	inner.Params = map[string]string{param: value}
+	return sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
+}
+
+// mustPingMySQLWith opens and pings softdelete over cfg with one more DSN
+// parameter, and fails the test if either fails.
+func mustPingMySQLWith(t *testing.T, cfg *mysql.Config, param, value string) {
+	t.Helper()
+	db, err := openMySQLWith(cfg, param, value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,9 +577,7 @@ func TestMySQLSQLModes(t *testing.T) {
 func TestMySQLCharsets(t *testing.T) {
 	cfg := mysqlBaseConfig(t)
 	for _, cs := range []string{"latin1", "gbk"} {
-		inner := cfg.Clone()
-		inner.Params = map[string]string{"charset": cs}
-		db, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
+		db, err := openMySQLWith(cfg, "charset", cs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -579,16 +587,7 @@ func TestMySQLCharsets(t *testing.T) {
 			t.Errorf("charset %s: Ping = %v, want a clear refusal", cs, err)
 		}
 	}
-	inner := cfg.Clone()
-	inner.Params = map[string]string{"charset": "utf8mb4"}
-	db, err := sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Ping(); err != nil {
-		t.Fatal(err)
-	}
+	mustPingMySQLWith(t, cfg, "charset", "utf8mb4")
 }
 
 // TestMySQLLessCommonSyntax: MySQL/MariaDB syntax that softdelete may not
