@@ -92,7 +92,7 @@ func (u uniqueDB) mustInsertUser(t *testing.T, id int, email string) {
 	}
 }
 
-// count runs a SELECT count(*) ... on db and returns the count.
+// uniqueCount runs a SELECT count(*) ... on db and returns the count.
 func uniqueCount(t *testing.T, db *sql.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
