@@ -163,3 +163,24 @@ func TestStmtOneInnerPerText(t *testing.T) {
 		t.Errorf("%d inner prepares for %d distinct rewrites: %q", len(d.prepared), len(distinct), d.prepared)
 	}
 }
+
+// Connector packages: go-sql-driver/mysql, go-sqlite3, modernc.org/sqlite,
+// and PostgreSQL's lib/pq and every pgx major version.
+func TestDriverByPackage(t *testing.T) {
+	for path, want := range map[string]dialect{
+		"github.com/go-sql-driver/mysql": dialectMySQL,
+		"github.com/mattn/go-sqlite3":    dialectSQLite,
+		"modernc.org/sqlite":             dialectSQLite,
+		"github.com/lib/pq":              0,
+		"github.com/jackc/pgx/v5/stdlib": 0,
+		"github.com/jackc/pgx/v4/stdlib": 0,
+	} {
+		k, ok := driverByPackage(path)
+		if !ok || k.d != want {
+			t.Errorf("%s: %+v, %v; want dialect %v", path, k, ok, want)
+		}
+	}
+	if k, ok := driverByPackage("example.com/other"); ok {
+		t.Errorf("an unknown package is known: %+v", k)
+	}
+}
