@@ -38,15 +38,6 @@ type conn struct {
 	recent     [4]recentRewrite
 	recentNext int
 	hitShard   int // the cache shard that counts this connection's recent hits (< cacheShards)
-
-	// spare is the last statement closed on this connection, reused by
-	// the next prepare with the same wrapper type, so that a statement
-	// prepared, run and closed at once (database/sql does that after an
-	// inner driver.ErrSkip, as go-sql-driver/mysql answers without
-	// interpolateParams) allocates nothing in the wrapper. database/sql
-	// locks the connection around Prepare and a statement's Close, and
-	// never uses a statement after closing it.
-	spare *stmt
 }
 
 func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
@@ -133,23 +124,11 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, mask := c.spare, stmtMask(is)
-	if s == nil || s.mask != mask {
-		s = &stmt{mask: mask}
-		s.self = wrapStmtMask(s, mask)
-	}
-	c.spare = nil
-	*s = stmt{
-		c:      c,
-		query:  query,
-		plain:  !byMode,
-		def:    is,
-		defKey: m.key,
-		defSQL: q,
-		mask:   mask,
-		self:   s.self,
-	}
-	return s.self, nil
+	// A new wrapper each time: a handle handed out is never reused, so a
+	// second Close of a closed statement cannot reach a live one.
+	mask := stmtMask(is)
+	s := &stmt{c: c, query: query, plain: !byMode, def: is, defKey: m.key, defSQL: q, mask: mask}
+	return wrapStmtMask(s, mask), nil
 }
 
 // prepareInner prepares rewritten text on the inner connection.

@@ -29,26 +29,63 @@ func (d dialect) String() string {
 	return "dialect(" + strconv.Itoa(int(d)) + ")"
 }
 
-// parseDialect reads the dialect= option.
-func parseDialect(s string) (dialect, error) {
+// parseDialect reads the dialect option; names name it in errors.
+func parseDialect(s string, names optionNames) (dialect, error) {
 	switch strings.ToLower(s) {
 	case "mysql", "mariadb":
 		return dialectMySQL, nil
 	case "sqlite", "sqlite3":
 		return dialectSQLite, nil
+	case "postgres", "postgresql", "pg", "pgsql":
+		return 0, fmt.Errorf("softdelete: %s%q: PostgreSQL is not supported (softdelete reads MySQL/MariaDB and SQLite SQL only)", names.dialectIs, s)
 	}
-	return 0, fmt.Errorf("softdelete: unknown dialect %q (want mysql or sqlite)", s)
+	return 0, fmt.Errorf("softdelete: unknown dialect %q in %s (want mysql or sqlite)", s, names.dialect)
 }
 
-// dialectOfDriver tells the dialect from a registered driver's name.
-func dialectOfDriver(name string) (dialect, bool) {
-	switch name {
-	case "mysql":
-		return dialectMySQL, true
-	case "sqlite3", "sqlite":
-		return dialectSQLite, true
+// knownDriver is an inner driver softdelete knows: the name it registers,
+// the import path that registers it, and its dialect (0: PostgreSQL, which
+// softdelete does not support).
+type knownDriver struct {
+	name, importPath string
+	d                dialect
+}
+
+// knownDrivers are the drivers whose dialect softdelete tells by their
+// registered name or, for a Config.Connector, by their package.
+var knownDrivers = []knownDriver{
+	{"mysql", "github.com/go-sql-driver/mysql", dialectMySQL},
+	{"sqlite3", "github.com/mattn/go-sqlite3", dialectSQLite},
+	{"sqlite", "modernc.org/sqlite", dialectSQLite},
+	{"postgres", "github.com/lib/pq", 0},
+	{"postgresql", "", 0},
+	{"pq", "", 0},
+	{"pgx", "github.com/jackc/pgx/v5/stdlib", 0},
+	{"pgx/v5", "github.com/jackc/pgx/v5/stdlib", 0},
+	{"pgx/v4", "github.com/jackc/pgx/v4/stdlib", 0},
+}
+
+// driverByName returns the known driver registered under name.
+func driverByName(name string) (knownDriver, bool) {
+	for _, k := range knownDrivers {
+		if k.name == name {
+			return k, true
+		}
 	}
-	return 0, false
+	return knownDriver{}, false
+}
+
+// driverByPackage returns the known driver whose driver.Driver type lives
+// in the package at path (any major version of pgx).
+func driverByPackage(path string) (knownDriver, bool) {
+	if strings.HasPrefix(path, "github.com/jackc/pgx") {
+		return knownDriver{importPath: path}, true
+	}
+	for _, k := range knownDrivers {
+		if k.importPath != "" && k.importPath == path {
+			return k, true
+		}
+	}
+	return knownDriver{}, false
 }
 
 // defaultNow is the expression a soft DELETE stamps the deleted column

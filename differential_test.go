@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/mattn/go-sqlite3"
 )
 
@@ -1646,17 +1646,13 @@ func mysqlDiffEnv(t *testing.T, dsn string) (*diffEnv, func()) {
 		admin.Close()
 	}
 	// The same server, user and options, with the scratch database.
-	slash := strings.LastIndex(dsn, "/")
-	if slash < 0 {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
 		cleanup()
-		t.Fatalf("SOFTDELETE_MYSQL_DSN %q has no /database", dsn)
+		t.Fatalf("SOFTDELETE_MYSQL_DSN %q: %v", dsn, err)
 	}
-	rest := dsn[slash+1:]
-	opts := ""
-	if q := strings.IndexByte(rest, '?'); q >= 0 {
-		opts = rest[q:]
-	}
-	return &diffEnv{mysql: true, dsn: dsn[:slash+1] + name + opts, dbName: name}, cleanup
+	cfg.DBName = name
+	return &diffEnv{mysql: true, dsn: cfg.FormatDSN(), dbName: name}, cleanup
 }
 
 // diffStats counts what a run did.

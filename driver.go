@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,7 +51,7 @@ func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewConnector(*cfg)
+	return newConnector(*cfg, dsnNames)
 }
 
 // Config configures a softdelete connector. ParseDSN builds one from a DSN;
@@ -67,7 +68,8 @@ type Config struct {
 	// empty means DefaultColumn.
 	Column string
 	// Dialect is "mysql" or "sqlite"; empty means the one that
-	// DriverName implies ("mysql", "sqlite3").
+	// DriverName implies ("mysql", "sqlite3"), or Connector's driver
+	// (go-sql-driver/mysql, go-sqlite3). PostgreSQL is not supported.
 	Dialect string
 	// Now is the SQL expression a soft DELETE stamps with; empty means the
 	// dialect's current time with sub-second precision.
@@ -178,7 +180,13 @@ type Connector struct {
 
 // NewConnector checks a Config and returns its Connector.
 func NewConnector(cfg Config) (*Connector, error) {
-	rw, err := newRewriter(cfg)
+	return newConnector(cfg, configNames)
+}
+
+// newConnector is NewConnector, with errors naming the options as names
+// does: the DSN's keys or Config's fields.
+func newConnector(cfg Config, names optionNames) (*Connector, error) {
+	rw, err := newRewriterNamed(cfg, names)
 	if err != nil {
 		return nil, err
 	}
@@ -279,8 +287,28 @@ func unsupportedSQLMode(dsn string) string {
 	return ""
 }
 
-// newRewriter builds the rewriter of a configuration, checking it.
-func newRewriter(cfg Config) (*rewriter, error) {
+// optionNames are the names a configuration's errors give its options:
+// the DSN's keys for sql.Open, Config's fields for NewConnector.
+type optionNames struct {
+	dialect    string // the option: "dialect=" or "Config.Dialect"
+	dialectIs  string // written before its quoted value: "dialect=" or "Config.Dialect "
+	setDialect string // how to set it, in a hint
+	nowIs      string // "now=" or "Config.Now ", before its quoted value
+}
+
+var (
+	dsnNames = optionNames{dialect: "dialect=", dialectIs: "dialect=",
+		setDialect: "set dialect=mysql or dialect=sqlite", nowIs: "now="}
+	configNames = optionNames{dialect: "Config.Dialect", dialectIs: "Config.Dialect ",
+		setDialect: `set Config.Dialect to "mysql" or "sqlite"`, nowIs: "Config.Now "}
+)
+
+// newRewriter builds the rewriter of a Config, checking it.
+func newRewriter(cfg Config) (*rewriter, error) { return newRewriterNamed(cfg, configNames) }
+
+// newRewriterNamed builds the rewriter of a configuration, checking it;
+// its errors name the options as names does.
+func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	column := cfg.Column
 	if column == "" {
 		column = DefaultColumn
@@ -288,22 +316,9 @@ func newRewriter(cfg Config) (*rewriter, error) {
 	if !isPlainIdent(column) {
 		return nil, fmt.Errorf("softdelete: column %q is not a plain identifier", column)
 	}
-	var d dialect
-	switch {
-	case cfg.Dialect != "":
-		var err error
-		if d, err = parseDialect(cfg.Dialect); err != nil {
-			return nil, err
-		}
-	default:
-		var ok bool
-		if d, ok = dialectOfDriver(cfg.DriverName); !ok {
-			name := cfg.DriverName
-			if name == "" {
-				name = fmt.Sprintf("%T", cfg.Connector)
-			}
-			return nil, fmt.Errorf("softdelete: cannot tell the SQL dialect of inner driver %q; set dialect=mysql or dialect=sqlite", name)
-		}
+	d, err := configDialect(cfg, names)
+	if err != nil {
+		return nil, err
 	}
 	if len(cfg.Tables) == 0 {
 		return nil, errors.New("softdelete: no soft-delete tables are listed")
@@ -337,7 +352,7 @@ func newRewriter(cfg Config) (*rewriter, error) {
 	}
 	now, err := parseExpr(nowText)
 	if err != nil {
-		return nil, fmt.Errorf("softdelete: now=%q is not one SQL expression: %w", nowText, err)
+		return nil, fmt.Errorf("softdelete: %s%q is not one SQL expression: %w", names.nowIs, nowText, err)
 	}
 	size := cfg.CacheSize
 	if size == 0 {
@@ -346,14 +361,69 @@ func newRewriter(cfg Config) (*rewriter, error) {
 	return &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size)}, nil
 }
 
+// configDialect returns the dialect of a configuration: Dialect, or the
+// one its inner driver's name or Connector's driver package implies. A
+// known driver is never read as another dialect, and PostgreSQL not at all.
+func configDialect(cfg Config, names optionNames) (dialect, error) {
+	if cfg.DriverName == "" && cfg.Connector == nil && cfg.Dialect == "" {
+		return 0, errors.New("softdelete: Config: DriverName (the inner driver) is missing")
+	}
+	inner, known, isKnown := innerDriver(cfg)
+	if isKnown && known.d == 0 {
+		return 0, fmt.Errorf("softdelete: %s is PostgreSQL, which softdelete does not support: it reads MySQL/MariaDB and SQLite SQL only, and no %s can change that", inner, names.dialect)
+	}
+	if cfg.Dialect == "" {
+		if !isKnown {
+			return 0, fmt.Errorf("softdelete: cannot tell the SQL dialect of %s; %s", inner, names.setDialect)
+		}
+		return known.d, nil
+	}
+	d, err := parseDialect(cfg.Dialect, names)
+	if err != nil {
+		return 0, err
+	}
+	if isKnown && d != known.d {
+		return 0, fmt.Errorf("softdelete: %s%q contradicts %s, which speaks %s: softdelete would read its SQL wrongly; drop %s or make it %s",
+			names.dialectIs, cfg.Dialect, inner, known.d, names.dialect, known.d)
+	}
+	return d, nil
+}
+
+// innerDriver describes a configuration's inner driver for errors and
+// returns it if softdelete knows it, by DriverName or, for a Connector, by
+// the package of its Driver().
+func innerDriver(cfg Config) (string, knownDriver, bool) {
+	if cfg.DriverName != "" || cfg.Connector == nil {
+		k, ok := driverByName(cfg.DriverName)
+		return fmt.Sprintf("inner driver %q", cfg.DriverName), k, ok
+	}
+	path := pkgPath(cfg.Connector.Driver())
+	desc := fmt.Sprintf("inner connector %T", cfg.Connector)
+	if path != "" {
+		desc += " (driver package " + path + ")"
+	}
+	k, ok := driverByPackage(path)
+	return desc, k, ok
+}
+
+// unregisteredDriver is the error for an inner driver name that no
+// imported package registered: it names the import for a known driver.
+func unregisteredDriver(name string) error {
+	registered := "registered: " + strings.Join(sql.Drivers(), ", ")
+	if k, ok := driverByName(name); ok && k.importPath != "" {
+		return fmt.Errorf("softdelete: unknown inner driver %q: import _ %q to register it (%s)", name, k.importPath, registered)
+	}
+	return fmt.Errorf("softdelete: unknown inner driver %q: import the package that registers it (%s)", name, registered)
+}
+
 // openInner finds a registered driver by name and returns a connector for
 // the DSN, so that a bad inner DSN fails now.
 func openInner(name, dsn string) (driver.Connector, error) {
+	if !slices.Contains(sql.Drivers(), name) {
+		return nil, unregisteredDriver(name)
+	}
 	db, err := sql.Open(name, dsn)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown driver") {
-			return nil, fmt.Errorf("softdelete: unknown inner driver %q (forgotten import?): %w", name, err)
-		}
 		return nil, fmt.Errorf("softdelete: inner driver %s: %w", name, err)
 	}
 	drv := db.Driver()

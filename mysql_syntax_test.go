@@ -553,7 +553,13 @@ func TestMySQLSQLModes(t *testing.T) {
 // openMySQLWith opens softdelete over cfg with one more DSN parameter.
 func openMySQLWith(cfg *mysql.Config, param, value string) (*sql.DB, error) {
 	inner := cfg.Clone()
-	inner.Params = map[string]string{param: value}
+	params := map[string]string{param: value} // over cfg's own, which stay
+	for k, v := range cfg.Params {
+		if k != param {
+			params[k] = v
+		}
+	}
+	inner.Params = params
 	return sql.Open("softdelete", "driver=mysql tables=users dsn="+inner.FormatDSN())
 }
 

@@ -88,17 +88,8 @@ func mysqlOpen(t testing.TB, tables, params string) *mysqlTestDB {
 		}
 		admin.Close()
 	})
-	cfg := base.Clone()
-	cfg.DBName = name
-	inner := cfg.FormatDSN()
-	if params != "" {
-		sep := "?"
-		if strings.Contains(inner, "?") {
-			sep = "&"
-		}
-		inner += sep + params
-	}
-	if _, err := mysql.ParseDSN(inner); err != nil {
+	inner, err := mysqlWithParams(base, name, params)
+	if err != nil {
 		t.Fatalf("params %q: %v", params, err)
 	}
 	m.InnerDSN = inner
@@ -112,6 +103,28 @@ func mysqlOpen(t testing.TB, tables, params string) *mysqlTestDB {
 	}
 	t.Cleanup(func() { m.DB.Close() })
 	return m
+}
+
+// mysqlWithParams returns the DSN of base with database dbName and the
+// parameters params ("k=v&k2=v2") set over base's own: a parameter in both
+// (parseTime=true in SOFTDELETE_MYSQL_DSN, parseTime=false in a variant)
+// takes params' value, as the driver reads the later of two.
+func mysqlWithParams(base *mysql.Config, dbName, params string) (string, error) {
+	cfg := base.Clone()
+	cfg.DBName = dbName
+	if params == "" {
+		return cfg.FormatDSN(), nil
+	}
+	dsn := cfg.FormatDSN()
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	cfg, err := mysql.ParseDSN(dsn + sep + params)
+	if err != nil {
+		return "", err
+	}
+	return cfg.FormatDSN(), nil
 }
 
 // mysqlDatabaseName returns a new database name: softdelete_, a piece of
@@ -385,9 +398,9 @@ var mysqlVariants = []struct {
 	parseTime             bool
 }{
 	{"DATETIME6_parseTime", "DATETIME(6)", "parseTime=true", true},
-	{"DATETIME6_text", "DATETIME(6)", "", false},
+	{"DATETIME6_text", "DATETIME(6)", "parseTime=false", false},
 	{"TIMESTAMP6_parseTime", "TIMESTAMP(6)", "parseTime=true", true},
-	{"TIMESTAMP6_text", "TIMESTAMP(6)", "", false},
+	{"TIMESTAMP6_text", "TIMESTAMP(6)", "parseTime=false", false},
 }
 
 // TestMySQLCore runs the core behaviour on the live server for each

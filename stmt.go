@@ -9,7 +9,9 @@ import (
 // stmt is a prepared statement. Its text is rewritten for the mode of each
 // execution, so a statement prepared under one context and executed under
 // WithIncludeDeleted honours the latter: each distinct rewrite is prepared
-// once on the inner connection and kept until Close.
+// once on the inner connection and kept until Close: modes whose rewrites
+// are the same text share one inner statement (on MySQL each counts against
+// the server's max_prepared_stmt_count).
 //
 // stmt always implements StmtExecContext and StmtQueryContext, whether the
 // inner statement does or not: without them database/sql would execute it
@@ -26,19 +28,30 @@ type stmt struct {
 	defKey string      // that mode's key
 	defSQL string      // def's rewritten text
 	byKey  map[string]driver.Stmt
-	extra  []driver.Stmt // inner statements prepared after def
-	mask   uint          // the optional interfaces of def (stmtMask)
-	self   driver.Stmt   // the wrapper of this stmt, as handed out
+	extra  []innerStmt // inner statements prepared after def, one per distinct text
+	mask   uint        // the optional interfaces of def (stmtMask)
+	closed bool        // Close has run: a second Close does nothing
 }
 
+// innerStmt is an inner statement and the rewritten text it was prepared
+// from.
+type innerStmt struct {
+	sql  string
+	stmt driver.Stmt
+}
+
+// Close closes every inner statement. Closing again does nothing and
+// returns nil.
 func (s *stmt) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	err := s.def.Close()
 	for _, is := range s.extra {
-		err = errors.Join(err, is.Close())
+		err = errors.Join(err, is.stmt.Close())
 	}
-	if s.c != nil && s.self != nil {
-		s.c.spare = s // see conn.spare
-	}
+	s.byKey, s.extra = nil, nil
 	return err
 }
 
@@ -60,19 +73,33 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	var is driver.Stmt
-	if q == s.defSQL {
-		is = s.def
-	} else {
-		if is, err = s.c.prepareInner(ctx, q); err != nil {
-			return nil, err
-		}
-		s.extra = append(s.extra, is)
+	is, err := s.innerFor(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	if s.byKey == nil {
 		s.byKey = make(map[string]driver.Stmt)
 	}
 	s.byKey[m.key] = is
+	return is, nil
+}
+
+// innerFor returns the inner statement prepared from the rewritten text q,
+// preparing it if no mode has needed that text before.
+func (s *stmt) innerFor(ctx context.Context, q string) (driver.Stmt, error) {
+	if q == s.defSQL {
+		return s.def, nil
+	}
+	for _, is := range s.extra {
+		if is.sql == q {
+			return is.stmt, nil
+		}
+	}
+	is, err := s.c.prepareInner(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.extra = append(s.extra, innerStmt{sql: q, stmt: is})
 	return is, nil
 }
 
