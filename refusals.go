@@ -81,9 +81,20 @@ func (r *rewriter) checkWholeTable(st *lexed, first string, m *mode) error {
 			continue // the statement sees every row and may destroy them
 		}
 		return &RefusedError{Table: t.name, Fix: destroyFix,
-			Reason: fmt.Sprintf("%s at offset %d would destroy or move every row of %s, soft-deleted rows included", what, st.offset(ws[0]), t.name)}
+			Reason: fmt.Sprintf("%s at offset %d would %s", what, st.offset(ws[0]), wholeTableEffect(what, t))}
 	}
 	return nil
+}
+
+// wholeTableEffect says what the construct what would do to t's rows.
+func wholeTableEffect(what string, t *softTable) string {
+	switch {
+	case strings.HasSuffix(what, " DROP "+t.column):
+		return "erase the deletion marks of " + t.name + ", making its soft-deleted rows live"
+	case strings.Contains(what, "RENAME") || strings.Contains(what, "EXCHANGE"):
+		return "move every row of " + t.name + " out of it, soft-deleted rows included"
+	}
+	return "destroy every row of " + t.name + ", soft-deleted rows included"
 }
 
 // modeFilter is what m lets a statement see of the table name when no
