@@ -167,11 +167,13 @@ func WithOnlyDeleted(ctx context.Context, tables ...string) context.Context {
 }
 
 // WithForce returns a context in which a DELETE on a soft-delete table is a
-// real, hard DELETE (Sequelize's force: true), and REPLACE and TRUNCATE of
-// soft-delete tables are allowed. The rows it deletes are the rows the
-// statement sees under the other modes: by default only live rows, with
-// WithOnlyDeleted only deleted ones (emptying the trash), with
-// WithIncludeDeleted all of them.
+// real, hard DELETE (Sequelize's force: true), and REPLACE of soft-delete
+// tables is allowed. The rows it deletes are the rows the statement sees
+// under the other modes: by default only live rows, with WithOnlyDeleted
+// only deleted ones (emptying the trash), with WithIncludeDeleted all of
+// them. TRUNCATE, DROP TABLE and renaming a soft-delete table away destroy
+// or move its deleted rows too, so they need WithIncludeDeleted (for that
+// table) as well.
 func WithForce(ctx context.Context) context.Context {
 	return withMode(ctx, func(m *mode) { m.force = true })
 }

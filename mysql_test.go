@@ -597,7 +597,8 @@ func mysqlCoreForce(t *testing.T, m *mysqlTestDB) {
 		t.Errorf("raw DELETE: %d rows affected, want 2", n)
 	}
 	mysqlCheck(t, ctx, raw, "SELECT id FROM posts ORDER BY id", "12", "13", "15")
-	// REPLACE and TRUNCATE: refused without WithForce, run with it.
+	// REPLACE: refused without WithForce, run with it. TRUNCATE destroys
+	// deleted rows too: it needs WithForce and WithIncludeDeleted.
 	_, err := db.ExecContext(ctx, "REPLACE INTO users (id, name) VALUES (3, 'carla')")
 	mysqlWantRefused(t, "REPLACE", err)
 	_, err = db.ExecContext(ctx, "TRUNCATE TABLE comments")
@@ -608,7 +609,9 @@ func mysqlCoreForce(t *testing.T, m *mysqlTestDB) {
 	if _, err := db.ExecContext(WithForce(ctx), "REPLACE INTO users (id, name) VALUES (3, 'carla')"); err != nil {
 		t.Errorf("forced REPLACE: %v", err)
 	}
-	if _, err := db.ExecContext(WithForce(ctx), "TRUNCATE TABLE comments"); err != nil {
+	_, err = db.ExecContext(WithForce(ctx), "TRUNCATE TABLE comments")
+	mysqlWantRefused(t, "TRUNCATE under WithForce alone", err)
+	if _, err := db.ExecContext(WithForce(WithIncludeDeleted(ctx, "comments")), "TRUNCATE TABLE comments"); err != nil {
 		t.Errorf("forced TRUNCATE: %v", err)
 	}
 	mysqlCheck(t, ctx, raw, "SELECT COUNT(*) FROM comments", "0")

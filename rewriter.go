@@ -16,27 +16,48 @@ var ErrRefused = errors.New("softdelete: statement refused")
 
 // RefusedError is the error for a statement that names a soft-delete table
 // and that softdelete will not send: it cannot rewrite it safely, or sending
-// it would destroy rows (REPLACE, TRUNCATE) without WithForce. Nothing was
-// sent to the database.
+// it would destroy or expose soft-deleted rows (REPLACE, TRUNCATE, DROP
+// TABLE, a rename) in the mode of the call. Nothing was sent to the
+// database.
 type RefusedError struct {
-	Table  string // the soft-delete table concerned
-	Reason string // what is wrong with the statement
+	Table  string // the soft-delete table concerned, or "" when the statement names none
+	Reason string // what is wrong with the statement: the construct, and its offset where known
+	Fix    string // what to do instead, the safe fix first; "" when only the raw passthrough helps
 	Err    error  // the underlying cause, such as sqlparser's syntax error, or nil
 }
 
+// rawAdvice is how a refusal names the raw passthrough, the last resort: it
+// drops every filter and makes DELETE hard, so it is never the first advice.
+const rawAdvice = "softdelete.WithForce(softdelete.WithIncludeDeleted(ctx)) sends it as written, with no filter at all and DELETE as a hard DELETE"
+
 func (e *RefusedError) Error() string {
 	var b strings.Builder
-	b.WriteString("softdelete: refusing statement on soft-delete table ")
-	b.WriteString(e.Table)
+	b.WriteString("softdelete: refusing statement")
+	if e.Table != "" {
+		b.WriteString(" on soft-delete table ")
+		b.WriteString(e.Table)
+	}
 	b.WriteString(": ")
 	b.WriteString(e.Reason)
 	if e.Err != nil {
-		b.WriteString(": ")
+		b.WriteString(" (")
 		b.WriteString(strings.TrimPrefix(e.Err.Error(), "softdelete: "))
+		b.WriteString(")")
 	}
-	b.WriteString(" (nothing was sent; to send it as written use softdelete.WithForce(softdelete.WithIncludeDeleted(ctx)))")
+	b.WriteString(". Nothing was sent. ")
+	if e.Fix == "" {
+		b.WriteString("As a last resort, ")
+		b.WriteString(rawAdvice)
+	} else {
+		b.WriteString(strings.ToUpper(e.Fix[:1]))
+		b.WriteString(e.Fix[1:])
+	}
+	b.WriteString(".")
 	return b.String()
 }
+
+// orRaw is a fix followed by the raw passthrough, as the last resort.
+func orRaw(fix string) string { return fix + "; as a last resort, " + rawAdvice }
 
 // Unwrap returns the cause.
 func (e *RefusedError) Unwrap() error { return e.Err }
@@ -79,6 +100,11 @@ func (r *rewriter) rewriteMode(q string, m *mode) (string, bool, error) {
 		return q, true, nil
 	}
 	if !m.restore && !r.tables.mentionedIn(q) {
+		if m.onlyPrimary {
+			if err := r.checkOnlyPrimaryText(q); err != nil {
+				return "", true, err
+			}
+		}
 		if !(r.d == dialectMySQL && sessionSensitive(q)) {
 			return q, false, nil
 		}
@@ -99,12 +125,12 @@ func (r *rewriter) rewriteMode(q string, m *mode) (string, bool, error) {
 func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "internal error while rewriting", Err: fmt.Errorf("%v", p)}
+			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
 		}
 	}()
 	stmts, err := lex(q, r.d, r.tables, !r.wholeParse)
 	if err != nil {
-		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it", Err: err}
+		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
 	}
 	if m.restore && len(stmts) != 1 {
 		return "", fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
@@ -112,7 +138,7 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
 	for _, st := range stmts {
 		if st.ambiguous != "" && r.tables.mentionedIn(q) {
 			// Where servers disagree on what is code, no reading is safe.
-			return "", &RefusedError{Table: r.mentioned(q), Reason: "it contains " + st.ambiguous + ": whether its text is code depends on the server"}
+			return "", &RefusedError{Table: r.mentioned(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
 		}
 	}
 	outs := make([]string, len(stmts))
@@ -182,9 +208,17 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		}
 	}
 	if !r.tables.mentionedIn(st.text) {
+		if m.onlyPrimary {
+			if err := r.checkOnlyPrimaryPlain(st); err != nil {
+				return "", false, err
+			}
+		}
 		return st.text, false, nil
 	}
 	first := st.firstWord()
+	if err := r.checkWholeTable(st, first, m); err != nil {
+		return "", false, err
+	}
 	switch first {
 	case "explain", "describe", "desc", "analyze":
 		// EXPLAIN SELECT, ANALYZE DELETE (which MariaDB runs!): rewrite the
@@ -195,7 +229,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 				// The prefix is kept as written: it must read no table.
 				for _, p := range st.words[1 : i+1] {
 					if p.depth > 0 || p.soft || allDanger[p.lower] {
-						return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "the " + strings.ToUpper(first) + " prefix holds more than options"}
+						return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: fmt.Sprintf("the %s prefix holds more than options (%s at offset %d), which would run unfiltered", strings.ToUpper(first), strings.ToUpper(p.lower), st.offset(p)), Fix: orRaw(fmt.Sprintf("keep only options between %s and the statement", strings.ToUpper(first)))}
 					}
 				}
 				return r.rewriteTail(st, int(w.start), m)
@@ -217,8 +251,9 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		// the statement is sent as read, regions included (see below).
 		subs, err := lex(st.text, r.d, r.tables, false)
 		if err != nil || len(subs) != 1 {
-			return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "cannot read it again without regions", Err: err}
+			return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "a soft-delete table's name is inside a literal or comment, and softdelete cannot read the statement again to check it", Fix: orRaw("pass the literal as an argument, or drop the comment"), Err: err}
 		}
+		subs[0].start = st.start
 		st = subs[0]
 	}
 	stmt, perr := parse(st.parseText())
@@ -241,7 +276,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 			// that a server reading that text differently still gets what
 			// was checked. (These statements print back whole.)
 		case *sqlparser.DDL:
-			if n.Action != sqlparser.TruncateStr { // TRUNCATE: refused by the scope unless WithForce
+			if n.Action != sqlparser.TruncateStr { // TRUNCATE: refused by checkWholeTable unless the mode allows it
 				if err := r.passable(st, first, m); err != nil {
 					return "", false, err
 				}
@@ -265,7 +300,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
 		// reads it as concatenation. Printing it back as OR could change
 		// the statement's meaning, so refuse.
-		return "", false, &RefusedError{Table: table, Reason: "the || operator is ambiguous (OR, or string concatenation); write OR or concat()"}
+		return "", false, &RefusedError{Table: table, Reason: "the || operator is OR to sqlparser but string concatenation to SQLite (and to MySQL with PIPES_AS_CONCAT)", Fix: orRaw(concatFix(r.d))}
 	}
 	txt, err := r.print(st, out, table)
 	if err != nil {
@@ -292,19 +327,19 @@ func (r *rewriter) analyze(st *lexed, stmt sqlparser.Statement, m *mode) (sqlpar
 // comments and the MySQL SELECT modifiers sqlparser cannot read.
 func (r *rewriter) print(st *lexed, out sqlparser.Statement, table string) (string, error) {
 	if st.otherMods {
-		return "", &RefusedError{Table: table, Reason: "MySQL SELECT options such as SQL_CALC_FOUND_ROWS are supported on the first SELECT only"}
+		return "", &RefusedError{Table: table, Reason: "MySQL SELECT options such as SQL_CALC_FOUND_ROWS are supported on the first SELECT only", Fix: orRaw("move them to the first SELECT, or drop them")}
 	}
 	if len(st.selectMods) > 0 {
 		sel := firstSelect(out)
 		if sel == nil {
-			return "", &RefusedError{Table: table, Reason: "cannot place the SELECT options " + strings.Join(st.selectMods, " ")}
+			return "", &RefusedError{Table: table, Reason: "softdelete cannot place the SELECT options " + strings.Join(st.selectMods, " ") + " in its rewrite", Fix: orRaw("drop the options")}
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
 	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
 	txt, err := p.print(out)
 	if err != nil {
-		return "", &RefusedError{Table: table, Reason: "cannot print the rewrite", Err: err}
+		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}
 	}
 	return txt, nil
 }
@@ -329,8 +364,9 @@ func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
 func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error) {
 	subs, err := lex(st.text[at:], r.d, r.tables, !r.wholeParse)
 	if err != nil || len(subs) != 1 {
-		return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "cannot split the statement", Err: err}
+		return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "softdelete cannot split the statement from its prefix", Fix: orRaw("run the statement without its prefix"), Err: err}
 	}
+	subs[0].start = st.start + at // offsets in messages are in the user's text
 	out, changed, err := r.rewriteStatement(subs[0], m)
 	if err != nil || !changed {
 		return st.text, false, err
@@ -386,10 +422,10 @@ func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement, seen []string
 			}, stmt)
 		}
 		if !names[w.lower] {
-			return &RefusedError{Table: w.lower, Reason: "sqlparser read the statement differently from the database (the table is missing from its parse)"}
+			return &RefusedError{Table: w.lower, Reason: fmt.Sprintf("sqlparser read the statement differently from the database: the table at offset %d is missing from its parse", st.offset(w)), Fix: orRaw("write the statement in plainer SQL around the table (no MySQL-only modifiers or comments inside it)")}
 		}
 		if misread != "" {
-			return &RefusedError{Table: strings.ToLower(misread), Reason: "sqlparser read the statement differently from the database (a keyword it does not know became a table aliased " + misread + ")"}
+			return &RefusedError{Table: strings.ToLower(misread), Reason: "sqlparser read the statement differently from the database: a keyword it does not know became a table aliased " + misread, Fix: orRaw("drop the modifier (LOW_PRIORITY, IGNORE, ...) before the table")}
 		}
 	}
 	return nil
@@ -447,26 +483,32 @@ var (
 )
 
 // dangerous returns the first word of st in danger that is used as a
-// keyword: "table" after an administrative verb (ANALYZE TABLE t, SHOW
-// CREATE TABLE t) and ON DELETE/ON UPDATE of a foreign key or column are
-// not.
+// keyword (see dangerIndex), or "".
 func (l *lexed) dangerous(danger map[string]bool) string {
+	if i := l.dangerIndex(danger); i >= 0 {
+		return l.words[i].lower
+	}
+	return ""
+}
+
+// dangerIndex returns the index of the first word of st in danger that is
+// used as a keyword, or -1: "table" after an administrative verb (ANALYZE
+// TABLE t, SHOW CREATE TABLE t) and ON DELETE/ON UPDATE of a foreign key or
+// column are not.
+func (l *lexed) dangerIndex(danger map[string]bool) int {
 	for i, w := range l.words {
 		if i == 0 || w.quoted || !danger[w.lower] { // the verb itself is judged apart
 			continue
 		}
-		prev := ""
-		if i > 0 {
-			prev = l.words[i-1].lower
-		}
+		prev := l.words[i-1].lower
 		switch {
 		case w.lower == "table" && tableVerbs[prev]:
 		case (w.lower == "delete" || w.lower == "update") && prev == "on":
 		default:
-			return w.lower
+			return i
 		}
 	}
-	return ""
+	return -1
 }
 
 var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": true, "repair": true, "checksum": true,
@@ -478,25 +520,51 @@ var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": tru
 func (r *rewriter) passable(st *lexed, first string, m *mode) error {
 	table := r.mentioned(st.text)
 	if st.hidden && !hiddenOK[first] {
-		return &RefusedError{Table: table, Reason: "the table's name is inside a literal or comment of a statement that cannot be parsed, so it cannot be checked"}
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("the table's name is inside a literal or comment of a %s statement, which softdelete cannot check", strings.ToUpper(first)),
+			Fix: orRaw("pass the literal as an argument, or drop the comment")}
 	}
 	danger := allDanger
 	if first == "insert" {
 		danger = insertDanger
 	}
-	if w := st.dangerous(danger); w != "" {
+	if i := st.dangerIndex(danger); i >= 0 {
 		if m.includeAll && !m.onlyPrimary && !m.restore && !m.anyDeletedOnly() && st.dangerous(destructive) == "" {
 			// Under WithIncludeDeleted every table is read unfiltered and
 			// nothing here deletes: as written is exactly right. This is
 			// how a CTE or a window function over soft-delete tables runs.
 			return nil
 		}
-		return &RefusedError{Table: table, Reason: fmt.Sprintf("%s is passed as written only without %s in it", strings.ToUpper(first), strings.ToUpper(w))}
+		w := st.words[i]
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("%s statements are sent as written, and the %s at offset %d would run without the soft-delete filter",
+			strings.ToUpper(first), strings.ToUpper(w.lower), st.offset(w)), Fix: r.byHandFix(st, table)}
 	}
 	if !safeFirstWords[first] {
-		return &RefusedError{Table: table, Reason: fmt.Sprintf("a statement starting with %q is not understood", first)}
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("softdelete does not know statements starting with %s, so it cannot tell whether they read or destroy deleted rows", strings.ToUpper(first))}
 	}
 	return nil
+}
+
+// byHandFix is the fix for a statement that softdelete cannot filter: write
+// the filter by hand and send it under WithIncludeDeleted, which passes a
+// statement that deletes nothing as written.
+func (r *rewriter) byHandFix(st *lexed, table string) string {
+	w := st.dangerous(destructive)
+	if first := st.firstWord(); w == "" && destructive[first] {
+		w = first
+	}
+	switch w {
+	case "":
+	case "delete", "replace":
+		return orRaw(fmt.Sprintf("write the %s as a statement of its own, in SQL sqlparser reads (a subquery instead of a CTE, no subquery in RETURNING), so that softdelete can rewrite it", strings.ToUpper(w)))
+	default:
+		return "" // stored code, LOAD, HANDLER, TRUNCATE: nothing but the raw passthrough runs them
+	}
+	col := "deleted_at"
+	if t := r.tables.lookup(table); t != nil {
+		col = t.column
+	}
+	return orRaw(fmt.Sprintf("add the filter by hand (%s.%s IS NULL, and the same for every other soft-delete table it reads) and run it under softdelete.WithIncludeDeleted(ctx), which sends a statement that deletes nothing as written",
+		table, col))
 }
 
 // fallback decides on a statement that names a soft-delete table and that
@@ -521,7 +589,11 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 	if err := r.passable(st, first, m); err != nil {
 		var re *RefusedError
 		if errors.As(err, &re) && re.Err == nil {
-			re.Reason = "sqlparser cannot parse it (CTEs, window functions and some dialect syntax are not supported), and " + re.Reason
+			if !safeFirstWords[first] && !(st.hidden && !hiddenOK[first]) {
+				// A statement sqlparser should have read, such as a CTE.
+				re.Reason = "sqlparser cannot parse this " + strings.ToUpper(first) + " (CTEs, window functions and some dialect syntax are beyond it), so softdelete cannot add the soft-delete filter"
+				re.Fix = r.byHandFix(st, re.Table)
+			}
 			re.Err = perr
 		}
 		return "", false, err
@@ -532,13 +604,14 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 // rewriteReturning rewrites the part of an UPDATE or DELETE before its
 // RETURNING at offset at, and keeps the RETURNING list as written.
 func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (string, bool, error) {
-	refuse := &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse it", Err: perr}
+	refuse := &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse the statement before its RETURNING", Fix: r.byHandFix(st, r.mentioned(st.text)), Err: perr}
 	head := strings.TrimRight(st.text[:at], " \t\r\n")
 	subs, err := lex(head, r.d, r.tables, !r.wholeParse)
 	if err != nil || len(subs) != 1 {
 		return "", false, refuse
 	}
 	sub := subs[0]
+	sub.start = st.start
 	stmt, err := parse(sub.parseText())
 	if err != nil {
 		return "", false, refuse
@@ -551,7 +624,8 @@ func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (str
 		return st.text, false, nil
 	}
 	if _, isUpdate := out.(*sqlparser.Update); isUpdate && st.firstWord() == "delete" && r.d == dialectMySQL {
-		return "", false, &RefusedError{Table: s.firstSoft, Reason: "a soft DELETE ... RETURNING would be an UPDATE ... RETURNING, which MySQL and MariaDB do not have; drop RETURNING, or use WithForce for a real DELETE"}
+		return "", false, &RefusedError{Table: s.firstSoft, Reason: "a soft DELETE ... RETURNING would be an UPDATE ... RETURNING, which MySQL and MariaDB do not have",
+			Fix: orRaw("drop RETURNING and read the rows first in the same transaction, or use softdelete.WithForce(ctx) for a real DELETE")}
 	}
 	txt, err := r.print(sub, out, s.firstSoft)
 	if err != nil {
@@ -716,9 +790,11 @@ type scope struct {
 	err       error
 }
 
-func (s *scope) refuse(table, format string, args ...any) {
+// refuse notes the first refusal of the statement: the table, the fix (see
+// RefusedError.Fix) and the reason, formatted.
+func (s *scope) refuse(table, fix, format string, args ...any) {
 	if s.err == nil {
-		s.err = &RefusedError{Table: table, Reason: fmt.Sprintf(format, args...)}
+		s.err = &RefusedError{Table: table, Reason: fmt.Sprintf(format, args...), Fix: fix}
 	}
 }
 
@@ -767,12 +843,12 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 		s.selectStatement(n)
 	case *sqlparser.Insert:
 		if qualifiedInsertColumn(s.st) {
-			s.refuse(s.r.mentioned(s.st.text), "sqlparser drops the qualifier of a column in an INSERT column list; write the column names alone")
+			s.refuse(s.r.mentioned(s.st.text), orRaw("write the column names alone"), "the INSERT column list names a qualified column, whose qualifier sqlparser drops")
 			return n
 		}
 		target := s.soft(n.Table)
 		if n.Action == sqlparser.ReplaceStr && target != nil && !s.m.force {
-			s.refuse(target.name, "REPLACE deletes the rows it replaces; use INSERT ... ON DUPLICATE KEY UPDATE, or WithForce")
+			s.refuse(target.name, upsertFix(s.r.d, target.name), "REPLACE deletes the rows it replaces, a soft-deleted row included")
 			return n
 		}
 		if sel, ok := n.Rows.(sqlparser.SelectStatement); ok {
@@ -791,11 +867,9 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 	case *sqlparser.Set:
 		s.subqueries(n.Exprs)
 	case *sqlparser.DDL:
-		if t := s.soft(n.Table); n.Action == sqlparser.TruncateStr && t != nil && !s.m.force {
-			s.refuse(t.name, "TRUNCATE deletes every row; use WithForce")
-		}
+		// TRUNCATE, DROP, renames: see checkWholeTable.
 		if s.st.has("select") && !s.m.includeAll {
-			s.refuse(s.r.mentioned(s.st.text), "CREATE ... AS SELECT is not rewritten; filter by hand and use WithIncludeDeleted")
+			s.refuse(s.r.mentioned(s.st.text), s.r.byHandFix(s.st, s.r.mentioned(s.st.text)), "CREATE ... AS SELECT is DDL, sent as written, so its SELECT at offset %d would copy soft-deleted rows", s.st.offsetOf("select"))
 		}
 	}
 	return stmt
@@ -832,7 +906,8 @@ func (s *scope) setPrimary(name, what string) {
 		if name == "" {
 			name = "(no table)"
 		}
-		s.refuse(s.r.mentioned(s.st.text), "WithOnlyDeleted() applies to the primary table of %s, %s, which is not a soft-delete table; name the tables: WithOnlyDeleted(ctx, \"posts\")", what, name)
+		s.refuse(s.r.mentioned(s.st.text), fmt.Sprintf("name the soft-delete tables whose deleted rows it should see: softdelete.WithOnlyDeleted(ctx, %q)", s.r.mentioned(s.st.text)),
+			"WithOnlyDeleted() with no table applies to the primary table of %s, %s, which is not a soft-delete table", what, name)
 	}
 }
 
@@ -978,7 +1053,7 @@ func (s *scope) placeAll(exprs sqlparser.TableExprs) []sqlparser.Expr {
 		if i > 0 && s.r.d == dialectSQLite && len(preds) > 0 {
 			if j := rightJoinOnSpine(te); j != nil {
 				if j.Condition.On == nil {
-					s.refuse(s.firstSoft, "cannot filter the tables before a comma that SQLite puts on the nullable side of a RIGHT JOIN without ON; write the join with ON")
+					s.refuse(s.firstSoft, orRaw("write the RIGHT JOIN with ON"), "SQLite puts the tables before a comma on the nullable side of a RIGHT JOIN, and a join without ON has no place for their filter")
 					return nil
 				}
 				j.Condition.On = s.andExpr(j.Condition.On, preds)
@@ -1019,7 +1094,7 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 		case sqlparser.TableName:
 			if e.Name.IsEmpty() || strings.HasPrefix(n.As.String(), "@") ||
 				strings.HasPrefix(e.Name.String(), "@") || strings.HasPrefix(e.Qualifier.String(), "@") {
-				s.refuse(s.r.mentioned(s.st.text), "sqlparser read a table reference it cannot print (%q)", sqlparser.String(n))
+				s.refuse(s.r.mentioned(s.st.text), orRaw("name the table plainly"), "sqlparser read a table reference it cannot print (%q)", sqlparser.String(n))
 				return nil
 			}
 			t := s.soft(e)
@@ -1027,7 +1102,7 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 				if a := s.r.tables.lookup(n.As.String()); a != nil && modifierWords[strings.ToLower(e.Name.String())] {
 					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
 					// keyword as a table aliased like a soft-delete table.
-					s.refuse(a.name, "sqlparser read the statement differently from the database (a keyword it does not know became a table aliased %s)", n.As.String())
+					s.refuse(a.name, orRaw("drop the modifier (LOW_PRIORITY, IGNORE, ...) before the table"), "sqlparser read the statement differently from the database: a keyword it does not know became a table aliased %s", n.As.String())
 				}
 				return nil
 			}
@@ -1082,13 +1157,13 @@ func (s *scope) attach(j *sqlparser.JoinTableExpr, side sqlparser.TableExpr, pre
 		tn, isTable = te.Expr.(sqlparser.TableName)
 	}
 	if !isTable {
-		s.refuse(s.firstSoft, "cannot filter a joined group of tables on the nullable side of an outer join without ON; write the join with ON")
+		s.refuse(s.firstSoft, orRaw("write the join with ON"), "a joined group of tables on the nullable side of an outer join without ON (USING or NATURAL) has no place for their filter")
 		return
 	}
 	// The wrapped table is a derived table: it has no schema to qualify
 	// it by, and no SQLite rowid.
 	if !tn.Qualifier.IsEmpty() || s.r.d == dialectSQLite && (s.st.has("rowid") || s.st.has("oid") || s.st.has("_rowid_")) {
-		s.refuse(strings.ToLower(tn.Name.String()), "the nullable side of a USING or NATURAL join is filtered as a derived table, which has no schema qualifier or rowid; write the join with ON")
+		s.refuse(strings.ToLower(tn.Name.String()), orRaw("write the join with ON"), "the nullable side of a USING or NATURAL join is filtered as a derived table, which has no schema qualifier or rowid")
 		return
 	}
 	inner := &sqlparser.AliasedTableExpr{Expr: tn, Partitions: te.Partitions, As: te.As, Hints: te.Hints}
@@ -1151,6 +1226,8 @@ func (s *scope) update(n *sqlparser.Update) {
 		}
 		n.Exprs[0].Name = &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
 		s.changed = true
+	} else {
+		s.checkUndelete(n)
 	}
 	preds := s.placeAll(n.TableExprs)
 	s.subqueries(n.Exprs, n.Where, n.OrderBy, n.Limit)
@@ -1168,7 +1245,7 @@ func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
 			}
 		}
 	}
-	s.refuse(s.r.mentioned(s.st.text), "not a statement built by Restore")
+	s.refuse(s.r.mentioned(s.st.text), "pass Restore a table and a condition only", "Restore built a statement it does not recognise: the condition must not change the UPDATE")
 	return nil
 }
 
@@ -1187,7 +1264,7 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		for _, tn := range n.Targets {
 			te := findTable(n.TableExprs, tn)
 			if te == nil {
-				s.refuse(s.r.mentioned(s.st.text), "cannot find the DELETE target %s among its tables", sqlparser.String(tn))
+				s.refuse(s.r.mentioned(s.st.text), orRaw("name each DELETE target as its FROM clause names it (by alias where it has one)"), "softdelete cannot find the DELETE target %s among its tables", sqlparser.String(tn))
 				return n
 			}
 			targets = append(targets, te)
@@ -1217,7 +1294,8 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		return n
 	}
 	if len(plain) > 0 {
-		s.refuse(soft[0], "a DELETE from both soft-delete tables (%s) and plain tables (%s) cannot be one statement; split it, or use WithForce",
+		s.refuse(soft[0], orRaw("split it into a DELETE of the soft-delete tables and one of the plain tables, or use softdelete.WithForce(ctx) to delete the rows of all of them for good"),
+			"a DELETE from both soft-delete tables (%s) and plain tables (%s) cannot both stamp and delete in one statement",
 			strings.Join(soft, ", "), strings.Join(plain, ", "))
 		return n
 	}
@@ -1227,7 +1305,8 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		t := softTargets[i]
 		switch s.filterFor(t) {
 		case filterDeleted:
-			s.refuse(t.name, "a soft DELETE under WithOnlyDeleted would stamp rows already deleted; add WithForce to delete them for good")
+			s.refuse(t.name, "to delete these rows for good add WithForce: softdelete.WithForce(softdelete.WithOnlyDeleted(ctx)) purges the deleted rows only; softdelete.Restore un-deletes them",
+				"a soft DELETE under WithOnlyDeleted would stamp rows already deleted")
 			return n
 		}
 		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}

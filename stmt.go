@@ -59,10 +59,18 @@ func (s *stmt) NumInput() int { return s.def.NumInput() }
 
 // pick returns the inner statement for the mode of ctx.
 func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
+	m := modeFrom(ctx)
 	if s.plain {
+		if m.onlyPrimary || len(m.tables) > 0 {
+			// The mode is checked as for db.Exec: it may name a table that
+			// is not a soft-delete table, or ask for a primary table the
+			// statement does not have.
+			if _, _, err := s.c.rewrite(s.query, m); err != nil {
+				return nil, err
+			}
+		}
 		return s.def, nil
 	}
-	m := modeFrom(ctx)
 	if m.key == s.defKey {
 		return s.def, nil
 	}
