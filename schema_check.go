@@ -58,6 +58,9 @@ func (g *schemaGate) missingTable(m *schemaModel, st *softTable) SchemaProblem {
 	default:
 		p.Fix = "create it (DDL runs before the check), or remove it from tables="
 	}
+	if g.d == dialectMySQL {
+		p.Fix += "; for tables of another database, named db." + st.name + ", set check=off (the check reads the current database)"
+	}
 	return p
 }
 
