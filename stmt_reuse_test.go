@@ -65,7 +65,7 @@ func TestStmtReuseAfterClose(t *testing.T) {
 	}
 
 	// On one connection, the next prepare gets the closed statement back.
-	c, err := NewConnector(Config{DriverName: "sqlite3", DSN: filepath.Join(t.TempDir(), "s.db"), Tables: []string{"users"}})
+	c, err := NewConnector(Config{DriverName: "sqlite3", DSN: filepath.Join(t.TempDir(), "s.db"), Tables: []string{"users"}, Check: CheckOff})
 	if err != nil {
 		t.Fatal(err)
 	}
