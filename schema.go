@@ -143,17 +143,18 @@ func newSchemaGate(cfg Config, rw *rewriter) (*schemaGate, error) {
 }
 
 // checkSchema lets a statement through once the schema check has passed;
-// before that it runs the check (see schemaGate.before).
+// before that it runs the check (see schemaGate.before). It is inlined:
+// the passed check costs one atomic load. NewConnector always sets the gate.
 func (c *conn) checkSchema(ctx context.Context, query string) error {
-	if c.rw.schema == nil || c.rw.schema.ready.Load() {
+	if c.rw.schema.ready.Load() {
 		return nil
 	}
-	return c.rw.schema.before(ctx, c.inner, query)
+	return c.rw.schema.before(ctx, c, query)
 }
 
-// before runs the check on the inner connection ic, unless query needs no
+// before runs the check on c's inner connection, unless query needs no
 // schema (DDL, session and transaction control) or is sent raw.
-func (g *schemaGate) before(ctx context.Context, ic driver.Conn, query string) error {
+func (g *schemaGate) before(ctx context.Context, c *conn, query string) error {
 	if !needsSchemaCheck(query) || modeFrom(ctx).raw() {
 		return nil
 	}
@@ -166,7 +167,7 @@ func (g *schemaGate) before(ctx context.Context, ic driver.Conn, query string) e
 	if g.ready.Load() {
 		return nil
 	}
-	report, err := g.run(ctx, ic)
+	report, err := g.run(ctx, c.inner)
 	return g.apply(ctx, report, err)
 }
 
