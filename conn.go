@@ -115,6 +115,9 @@ func (c *conn) Begin() (driver.Tx, error) {
 }
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := c.checkSchema(ctx, query); err != nil {
+		return nil, err
+	}
 	m := modeFrom(ctx)
 	q, byMode, err := c.rewrite(query, m)
 	if err != nil {
@@ -161,6 +164,9 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 type connExecerContext struct{ c *conn }
 
 func (x connExecerContext) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if err := x.c.checkSchema(ctx, query); err != nil {
+		return nil, err
+	}
 	q, _, err := x.c.rewrite(query, modeFrom(ctx))
 	if err != nil {
 		return nil, err
@@ -171,6 +177,9 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 type connQueryerContext struct{ c *conn }
 
 func (x connQueryerContext) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if err := x.c.checkSchema(ctx, query); err != nil {
+		return nil, err
+	}
 	q, _, err := x.c.rewrite(query, modeFrom(ctx))
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"reflect"
 	"slices"
@@ -77,6 +78,11 @@ type Config struct {
 	// CacheSize is how many rewrites the connector remembers: 0 means
 	// DefaultCacheSize, a negative number disables the cache.
 	CacheSize int
+	// Check is what the schema check does with problems (schema.go):
+	// CheckError (the default, also ""), CheckWarn or CheckOff.
+	Check CheckMode
+	// Logger receives the schema check's warnings at Warn; nil: silent.
+	Logger *slog.Logger
 }
 
 // ParseDSN parses a softdelete DSN: space-separated key=value pairs, with
@@ -88,6 +94,7 @@ type Config struct {
 //	dialect  mysql or sqlite, when the driver's name does not tell
 //	now      the SQL expression a soft DELETE stamps with (no spaces)
 //	cache    how many rewrites to remember; 0 disables the cache (default 4096)
+//	check    the schema check: error, warn or off (default error)
 //	dsn      the inner driver's DSN (required, last)
 func ParseDSN(dsn string) (*Config, error) {
 	cfg := &Config{}
@@ -142,8 +149,13 @@ func ParseDSN(dsn string) (*Config, error) {
 			if n == 0 {
 				cfg.CacheSize = -1
 			}
+		case "check":
+			if _, err := parseCheckMode(CheckMode(val)); err != nil || val == "" {
+				return nil, fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
+			}
+			cfg.Check = CheckMode(val)
 		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, dsn)", key)
+			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, check, dsn)", key)
 		}
 	}
 	switch {
@@ -209,6 +221,9 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 		if mode := unsupportedSQLMode(cfg.DSN); mode != "" {
 			return nil, fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
 		}
+	}
+	if rw.schema, err = newSchemaGate(cfg, rw); err != nil {
+		return nil, err
 	}
 	c := &Connector{inner: inner, rw: rw}
 	if rw.d == dialectMySQL {

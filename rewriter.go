@@ -75,6 +75,8 @@ type rewriter struct {
 
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
+	schema *schemaGate // the connector's lazy schema check (schema.go); nil: none
+
 	// wholeParse makes sqlparser read regions too (see region): the
 	// rewrite without them, for the benchmarks that show their worth.
 	wholeParse bool

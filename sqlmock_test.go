@@ -33,7 +33,7 @@ func openMock(t *testing.T, dialect string) (*sql.DB, sqlmock.Sqlmock) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mockDB.Close() })
-	db, err := sql.Open("softdelete", "driver=sqlmock dialect="+dialect+" tables=users,posts dsn="+dsn)
+	db, err := sql.Open("softdelete", "driver=sqlmock check=off dialect="+dialect+" tables=users,posts dsn="+dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestWrapperMatchesRealDrivers(t *testing.T) {
 		"sqlite3": filepath.Join(t.TempDir(), "w.db"),
 		"sqlmock": "softdelete_wrap_test",
 	} {
-		c, err := NewConnector(Config{DriverName: name, DSN: dsn, Dialect: "sqlite", Tables: []string{"users"}})
+		c, err := NewConnector(Config{DriverName: name, DSN: dsn, Dialect: "sqlite", Tables: []string{"users"}, Check: CheckOff})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func (fakeStmt) Query([]driver.Value) (driver.Rows, error)  { return nil, io.EOF
 func TestErrSkipRewritesOnce(t *testing.T) {
 	fd := &fakeDriver{}
 	sql.Register("softdelete_fake", fd)
-	db, err := sql.Open(DriverName, "driver=softdelete_fake dialect=mysql tables=users dsn=x")
+	db, err := sql.Open(DriverName, "driver=softdelete_fake check=off dialect=mysql tables=users dsn=x")
 	if err != nil {
 		t.Fatal(err)
 	}
