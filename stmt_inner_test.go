@@ -15,7 +15,7 @@ import (
 func TestStmtCloseTwice(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c, err := NewConnector(Config{DriverName: "sqlite3", DSN: filepath.Join(dir, "c.db"), Tables: []string{"users"}})
+	c, err := NewConnector(Config{DriverName: "sqlite3", DSN: filepath.Join(dir, "c.db"), Tables: []string{"users"}, Check: CheckOff})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func nineModes(ctx context.Context) []context.Context {
 func TestStmtOneInnerPerText(t *testing.T) {
 	ctx := context.Background()
 	d := &textDriver{}
-	c, err := NewConnector(Config{Connector: dsnConnector{drv: d}, Dialect: "mysql", Tables: []string{"users", "posts"}})
+	c, err := NewConnector(Config{Connector: dsnConnector{drv: d}, Dialect: "mysql", Tables: []string{"users", "posts"}, Check: CheckOff})
 	if err != nil {
 		t.Fatal(err)
 	}
