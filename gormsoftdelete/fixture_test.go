@@ -66,8 +66,10 @@ var schemas = map[string][]string{
 // fixture is a database with the tables of schemas, open through GORM on
 // softdelete with the plugin (G), and raw (Raw).
 type fixture struct {
-	G   *gorm.DB
-	Raw *sql.DB
+	G    *gorm.DB
+	Raw  *sql.DB
+	Soft *sql.DB                      // the softdelete *sql.DB below G
+	Dial func(*sql.DB) gorm.Dialector // G's dialector on another *sql.DB
 }
 
 // forEachDialect runs test on a fresh SQLite file and, when
@@ -85,7 +87,8 @@ func openSQLite(t *testing.T) fixture {
 	raw := openSQL(t, "sqlite3", path)
 	createTables(t, raw, schemas["sqlite"])
 	soft := openSQL(t, "softdelete", "driver=sqlite3 tables=authors,articles,members dsn="+path)
-	return fixture{G: openGORM(t, sqlite.New(sqlite.Config{Conn: soft})), Raw: raw}
+	dial := func(db *sql.DB) gorm.Dialector { return sqlite.New(sqlite.Config{Conn: db}) }
+	return fixture{G: openGORM(t, dial(soft), &gorm.Config{}), Raw: raw, Soft: soft, Dial: dial}
 }
 
 // openMariaDB creates a database of its own (dropped first if a previous
@@ -117,7 +120,8 @@ func openMariaDB(t *testing.T) fixture {
 	raw := openSQL(t, "mysql", cfg.FormatDSN())
 	createTables(t, raw, schemas["mariadb"])
 	soft := openSQL(t, "softdelete", "driver=mysql tables=authors,articles,members dsn="+cfg.FormatDSN())
-	return fixture{G: openGORM(t, mysql.New(mysql.Config{Conn: soft})), Raw: raw}
+	dial := func(db *sql.DB) gorm.Dialector { return mysql.New(mysql.Config{Conn: db}) }
+	return fixture{G: openGORM(t, dial(soft), &gorm.Config{}), Raw: raw, Soft: soft, Dial: dial}
 }
 
 // databaseName is a MariaDB database name of the test's own.
@@ -150,10 +154,12 @@ func createTables(t *testing.T, raw *sql.DB, schema []string) {
 	}
 }
 
-// openGORM opens GORM on the dialector and uses the plugin.
-func openGORM(t *testing.T, dialector gorm.Dialector) *gorm.DB {
+// openGORM opens GORM on the dialector with config (its logger silenced)
+// and uses the plugin.
+func openGORM(t *testing.T, dialector gorm.Dialector, config *gorm.Config) *gorm.DB {
 	t.Helper()
-	g, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
+	config.Logger = logger.Default.LogMode(logger.Silent)
+	g, err := gorm.Open(dialector, config)
 	if err != nil {
 		t.Fatal(err)
 	}

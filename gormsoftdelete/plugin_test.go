@@ -114,6 +114,7 @@ func TestUnscopedUpdate(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, f fixture) {
 		seedAuthors(t, f)
 		must(t, "delete", f.G.Delete(&Author{}, []int64{2, 3}))
+		must(t, "unscoped create", f.G.Unscoped().Create(&Author{ID: 4, Name: "dan"}))
 		if n := must(t, "update", f.G.Model(&Author{ID: 2}).Update("name", "bobby")).RowsAffected; n != 0 {
 			t.Errorf("Update of a deleted row: RowsAffected %d, want 0", n)
 		}
@@ -122,7 +123,7 @@ func TestUnscopedUpdate(t *testing.T) {
 		}
 		wantIDs(t, "raw: bobby, still deleted", rawIDs(t, f.Raw, "SELECT id FROM authors WHERE name = 'bobby' AND deleted_at IS NOT NULL"), "2")
 		must(t, "unscoped restore", f.G.Unscoped().Model(&Author{ID: 3}).Update("deleted_at", nil))
-		wantIDs(t, "Find after Unscoped().Update(deleted_at, nil)", authorIDs(t, "find", f.G), "1,3")
+		wantIDs(t, "Find after Unscoped().Update(deleted_at, nil)", authorIDs(t, "find", f.G), "1,3,4")
 	})
 }
 
@@ -400,10 +401,41 @@ func TestInitializeRefusesOtherDriver(t *testing.T) {
 func TestDriverNameDSN(t *testing.T) {
 	path := t.TempDir() + "/dsn.db"
 	createTables(t, openSQL(t, "sqlite3", path), schemas["sqlite"])
-	g := openGORM(t, sqlite.New(sqlite.Config{DriverName: "softdelete", DSN: "driver=sqlite3 tables=authors,articles,members dsn=" + path}))
+	g := openGORM(t, sqlite.New(sqlite.Config{DriverName: "softdelete", DSN: "driver=sqlite3 tables=authors,articles,members dsn=" + path}), &gorm.Config{})
 	if sqlDB, err := g.DB(); err != nil {
 		t.Fatal(err)
 	} else if _, ok := sqlDB.Driver().(*softdelete.Driver); !ok {
 		t.Fatalf("driver %T", sqlDB.Driver())
 	}
+}
+
+// TestPrepareStmt: with GORM's PrepareStmt a statement prepared once runs
+// under the mode of each call (softdelete rewrites prepared statements per
+// execution), so Find and Unscoped().Find of the same SQL still differ.
+func TestPrepareStmt(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, f fixture) {
+		g := openGORM(t, f.Dial(f.Soft), &gorm.Config{PrepareStmt: true})
+		seedAuthors(t, fixture{G: g})
+		must(t, "delete 2", g.Delete(&Author{}, 2))
+		for i := 0; i < 2; i++ {
+			wantIDs(t, "Find (PrepareStmt)", authorIDs(t, "find", g), "1,3")
+			wantIDs(t, "Unscoped().Find (PrepareStmt)", authorIDs(t, "unscoped find", g.Unscoped()), "1,2,3")
+		}
+		must(t, "unscoped delete 2", g.Unscoped().Delete(&Author{}, 2))
+		must(t, "delete 3", g.Delete(&Author{}, 3))
+		wantIDs(t, "raw rows (PrepareStmt)", rawIDs(t, f.Raw, "SELECT id FROM authors"), "1,3")
+	})
+}
+
+// TestUnscopedOverridesOnlyDeleted: Unscoped() puts WithIncludeDeleted over
+// the context's mode, which clears WithOnlyDeleted (package doc: do not
+// combine them).
+func TestUnscopedOverridesOnlyDeleted(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, f fixture) {
+		seedAuthors(t, f)
+		must(t, "delete 2", f.G.Delete(&Author{}, 2))
+		only := f.G.WithContext(softdelete.WithOnlyDeleted(background))
+		wantIDs(t, "WithOnlyDeleted Find", authorIDs(t, "only", only), "2")
+		wantIDs(t, "WithOnlyDeleted + Unscoped() Find", authorIDs(t, "only unscoped", only.Unscoped()), "1,2,3")
+	})
 }
