@@ -134,7 +134,7 @@ func databaseName(t *testing.T) string {
 }
 
 // openSQL opens a *sql.DB that the test closes at its end.
-func openSQL(t *testing.T, driverName, dsn string) *sql.DB {
+func openSQL(t testing.TB, driverName, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {
