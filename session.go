@@ -93,7 +93,10 @@ func sessionSafeStart(q string, i int) bool {
 	case 'u':
 		return w("update", "unlock")
 	case 'd':
-		return w("delete", "describe", "desc", "drop")
+		if hasWordFold(q, i, "drop") { // DROP PREPARE is checkSession's
+			return !hasWordFold(q, skipBlanksAndComments(q, i+4, dialectMySQL), "prepare")
+		}
+		return w("delete", "describe", "desc")
 	case 'r':
 		return w("replace", "rollback", "release", "rename")
 	case 'w':
@@ -239,7 +242,7 @@ func checkSessionStatements(stmts []*lexed) (bool, error) {
 			continue
 		}
 		if changing {
-			return false, &RefusedError{Table: "(any)", Reason: "a statement that can change how the server reads SQL (SET, CALL, a versioned comment, ...) must be sent on its own, not followed by another in the same string: no check can run between them"}
+			return false, &RefusedError{Table: "(any)", Reason: "a statement that can change how the server reads SQL (SET, CALL, a versioned comment, ...) must be the last of a multi-statement string, as no check can run between it and the statements after it (compound statements such as BEGIN NOT ATOMIC ... END are refused for this reason); send it on its own"}
 		}
 		changing = changesSession(st)
 	}
