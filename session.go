@@ -72,43 +72,36 @@ var sessionSafeWords = map[string]bool{"select": true, "insert": true, "update":
 	"rename": true, "truncate": true}
 
 // sessionSafeStart reports whether the word at q[i] is one of
-// sessionSafeWords, without allocating.
+// sessionSafeWords (DROP not followed by PREPARE), without allocating.
 func sessionSafeStart(q string, i int) bool {
 	if i >= len(q) {
 		return false
 	}
-	w := func(words ...string) bool {
-		for _, x := range words {
-			if hasWordFold(q, i, x) {
-				return true
-			}
-		}
-		return false
-	}
+	w := func(word string) bool { return hasWordFold(q, i, word) }
 	switch lowerASCII(q[i]) {
 	case 's':
-		return w("select", "show", "start", "savepoint")
+		return w("select") || w("show") || w("start") || w("savepoint")
 	case 'i':
 		return w("insert")
 	case 'u':
-		return w("update", "unlock")
+		return w("update") || w("unlock")
 	case 'd':
 		if hasWordFold(q, i, "drop") { // DROP PREPARE is checkSession's
 			return !hasWordFold(q, skipBlanksAndComments(q, i+4, dialectMySQL), "prepare")
 		}
-		return w("delete", "describe", "desc")
+		return w("delete") || w("describe") || w("desc")
 	case 'r':
-		return w("replace", "rollback", "release", "rename")
+		return w("replace") || w("rollback") || w("release") || w("rename")
 	case 'w':
 		return w("with")
 	case 'v':
 		return w("values")
 	case 't':
-		return w("table", "truncate")
+		return w("table") || w("truncate")
 	case 'e':
 		return w("explain")
 	case 'c':
-		return w("commit", "create")
+		return w("commit") || w("create")
 	case 'a':
 		return w("alter")
 	case 'l':
@@ -145,6 +138,9 @@ func sessionSensitive(q string) bool {
 // hasVersionedComment reports whether q holds /*! or /*M! anywhere
 // (inside a string too: a false alarm only costs the slow path).
 func hasVersionedComment(q string) bool {
+	if strings.IndexByte(q, '!') < 0 { // rare in SQL, and fast to look for
+		return false
+	}
 	for i := 0; i < len(q); {
 		k := strings.Index(q[i:], "/*")
 		if k < 0 {
