@@ -42,6 +42,7 @@ type SessionError struct {
 	Err       error  // why the session could not be read, or nil
 }
 
+// Error names the statement, the setting and its value, and the fix.
 func (e *SessionError) Error() string {
 	if e.Setting == "" {
 		return fmt.Sprintf("softdelete: after %s the session's sql_mode and character set could not be read back (%v); the connection was discarded", e.Statement, e.Err)

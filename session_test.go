@@ -169,3 +169,84 @@ func TestSessionPoisonedConn(t *testing.T) {
 		t.Errorf("SessionError must match ErrUnsafeSession and not driver.ErrBadConn (database/sql would retry the statement)")
 	}
 }
+
+// sessionConn is an inner MySQL-like connection whose session the
+// statements it runs change as SET sql_mode = 1048576 and SET sql_mode = 0
+// would; it records what it is sent.
+type sessionConn struct {
+	sqlMode string
+	sent    []string
+}
+
+func (c *sessionConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("not supported") }
+func (c *sessionConn) Close() error                        { return nil }
+func (c *sessionConn) Begin() (driver.Tx, error)           { return nil, errors.New("not supported") }
+func (c *sessionConn) IsValid() bool                       { return true }
+func (c *sessionConn) ResetSession(context.Context) error  { return nil }
+
+func (c *sessionConn) ExecContext(_ context.Context, q string, _ []driver.NamedValue) (driver.Result, error) {
+	c.sent = append(c.sent, q)
+	switch q {
+	case "SET sql_mode = 1048576":
+		c.sqlMode = "NO_BACKSLASH_ESCAPES"
+	case "SET sql_mode = 0":
+		c.sqlMode = ""
+	}
+	return driver.RowsAffected(0), nil
+}
+
+func (c *sessionConn) QueryContext(_ context.Context, q string, _ []driver.NamedValue) (driver.Rows, error) {
+	c.sent = append(c.sent, q)
+	return &sessionRows{vals: []driver.Value{c.sqlMode, "utf8mb4"}}, nil
+}
+
+type sessionRows struct{ vals []driver.Value }
+
+func (r *sessionRows) Columns() []string { return []string{"sql_mode", "character_set_client"} }
+func (r *sessionRows) Close() error      { return nil }
+func (r *sessionRows) Next(dest []driver.Value) error {
+	if r.vals == nil {
+		return errors.New("EOF")
+	}
+	copy(dest, r.vals)
+	r.vals = nil
+	return nil
+}
+
+// TestSessionCheckOnConn: the wrapper reads the session back only after a
+// statement that may change it, fails that call when the session became
+// unsafe, and then sends nothing more and reports itself invalid.
+func TestSessionCheckOnConn(t *testing.T) {
+	rw, err := newRewriter(Config{Dialect: "mysql", Tables: testTables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &sessionConn{}
+	w := wrapConn(inner, rw, true)
+	ctx := context.Background()
+	exec := func(q string) error { _, err := w.(driver.ExecerContext).ExecContext(ctx, q, nil); return err }
+	for _, q := range []string{"SELECT id FROM users", "DELETE FROM tags WHERE id = 1", "SET sql_mode = 0"} {
+		if err := exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if got := strings.Join(inner.sent, " | "); got != "select id from users where users.deleted_at is null | DELETE FROM tags WHERE id = 1 | SET sql_mode = 0 | SELECT @@SESSION.sql_mode, @@SESSION.character_set_client" {
+		t.Errorf("sent %s; want the session read back after the SET only", got)
+	}
+	if err := exec("SET sql_mode = 1048576"); !errors.Is(err, ErrUnsafeSession) || !strings.Contains(err.Error(), "NO_BACKSLASH_ESCAPES") {
+		t.Fatalf("SET sql_mode = 1048576: %v, want a *SessionError naming NO_BACKSLASH_ESCAPES", err)
+	}
+	sent := len(inner.sent)
+	if err := exec("SELECT 1"); !errors.Is(err, driver.ErrBadConn) {
+		t.Errorf("after an unsafe session: %v, want driver.ErrBadConn", err)
+	}
+	if len(inner.sent) != sent {
+		t.Errorf("a poisoned connection sent %q", inner.sent[sent:])
+	}
+	if w.(driver.Validator).IsValid() {
+		t.Error("a poisoned connection is valid")
+	}
+	if err := w.(driver.SessionResetter).ResetSession(ctx); !errors.Is(err, driver.ErrBadConn) {
+		t.Errorf("ResetSession of a poisoned connection: %v, want driver.ErrBadConn", err)
+	}
+}
