@@ -73,7 +73,8 @@ var sessionSafeWords = map[string]bool{"select": true, "insert": true, "update":
 	"rename": true, "truncate": true}
 
 // sessionSafeStart reports whether the word at q[i] is one of
-// sessionSafeWords (DROP not followed by PREPARE), without allocating.
+// sessionSafeWords, without allocating. DROP is not: it may be DROP
+// PREPARE, which the lexer's words judge (checkPrepared).
 func sessionSafeStart(q string, i int) bool {
 	if i >= len(q) {
 		return false
@@ -87,9 +88,6 @@ func sessionSafeStart(q string, i int) bool {
 	case 'u':
 		return w("update") || w("unlock")
 	case 'd':
-		if hasWordFold(q, i, "drop") { // DROP PREPARE is checkSession's
-			return !hasWordFold(q, skipBlanksAndComments(q, i+4, dialectMySQL), "prepare")
-		}
 		return w("delete") || w("describe") || w("desc")
 	case 'r':
 		return w("replace") || w("rollback") || w("release") || w("rename")
