@@ -37,6 +37,7 @@ type cache struct {
 type cacheEntry struct {
 	mode, query string // the key, checked on every hit
 	out         string
+	session     bool // the MySQL session must be checked after it runs
 	err         error
 }
 
@@ -72,7 +73,7 @@ func (c *cache) shard(h uint64) *cacheShard {
 	return &c.shards[h%cacheShards]
 }
 
-func (c *cache) get(mode, q string) (string, error, bool) {
+func (c *cache) get(mode, q string) (string, bool, error, bool) {
 	h := c.hash(mode, q)
 	sh := c.shard(h)
 	sh.mu.RLock()
@@ -84,10 +85,10 @@ func (c *cache) get(mode, q string) (string, error, bool) {
 	} else {
 		sh.misses.Add(1)
 	}
-	return e.out, e.err, ok
+	return e.out, e.session, e.err, ok
 }
 
-func (c *cache) put(mode, q, out string, err error) {
+func (c *cache) put(mode, q, out string, session bool, err error) {
 	if len(q) > maxCachedLen {
 		return
 	}
@@ -100,7 +101,7 @@ func (c *cache) put(mode, q, out string, err error) {
 			break
 		}
 	}
-	sh.m[h] = cacheEntry{mode: mode, query: q, out: out, err: err}
+	sh.m[h] = cacheEntry{mode: mode, query: q, out: out, session: session, err: err}
 	sh.mu.Unlock()
 }
 

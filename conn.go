@@ -38,10 +38,20 @@ type conn struct {
 	recent     [4]recentRewrite
 	recentNext int
 	hitShard   int // the cache shard that counts this connection's recent hits (< cacheShards)
+
+	// The MySQL session check (see session.go): verify is set on
+	// go-sql-driver/mysql connections; session is sessionOK, or
+	// sessionPending after a query that may have changed the session
+	// (changedBy), or sessionPoisoned.
+	verify    bool
+	session   uint8
+	changedBy string
 }
 
-func wrapConn(inner driver.Conn, rw *rewriter) driver.Conn {
-	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1) % cacheShards)}
+// wrapConn wraps an inner connection; with verify, the MySQL session is
+// checked after each statement that may change it (see session.go).
+func wrapConn(inner driver.Conn, rw *rewriter, verify bool) driver.Conn {
+	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1) % cacheShards), verify: verify}
 	var mask uint
 	var ok bool
 	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
@@ -75,27 +85,30 @@ func (c *conn) softdeleteConn() *conn { return c }
 type recentRewrite struct {
 	query, key, out string
 	byMode          bool
+	session         bool // check the MySQL session after it runs
 	cached          bool // the rewrite went through the cache: a hit counts
 }
 
 // rewrite is rw.rewriteMode, remembering the last few successful rewrites
 // of the connection. A statement that names a soft-delete table counts as
-// a cache hit when it is answered here.
-func (c *conn) rewrite(query string, m *mode) (string, bool, error) {
+// a cache hit when it is answered here. The session result is true only
+// when the connection must check its MySQL session after the statement.
+func (c *conn) rewrite(query string, m *mode) (out string, byMode, session bool, err error) {
 	for i := range c.recent {
 		if r := &c.recent[i]; r.query == query && r.key == m.key && r.query != "" {
 			if r.cached {
 				c.rw.cache.countHit(c.hitShard)
 			}
-			return r.out, r.byMode, nil
+			return r.out, r.byMode, r.session, nil
 		}
 	}
-	out, byMode, err := c.rw.rewriteMode(query, m)
+	out, byMode, session, err = c.rw.rewriteMode(query, m)
+	session = session && c.verify
 	if err == nil && !m.restore && len(query) <= maxCachedLen {
-		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, byMode: byMode, cached: byMode && !m.raw()}
+		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, byMode: byMode, session: session, cached: byMode && !m.raw()}
 		c.recentNext = (c.recentNext + 1) % len(c.recent)
 	}
-	return out, byMode, err
+	return out, byMode, session, err
 }
 
 // Prepare prepares a statement under the default mode; the statement is
@@ -111,16 +124,26 @@ func (c *conn) Close() error { return c.inner.Close() }
 //
 // Deprecated: database/sql calls BeginTx where the inner driver has it.
 func (c *conn) Begin() (driver.Tx, error) {
+	if c.session != sessionOK {
+		if err := c.ready(context.Background()); err != nil {
+			return nil, err
+		}
+	}
 	return c.inner.Begin() //nolint:staticcheck // forwarding the deprecated method
 }
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
-	if err := c.checkSchema(ctx, query); err != nil {
+	m := modeFrom(ctx)
+	q, byMode, session, err := c.rewrite(query, m)
+	if err != nil {
 		return nil, err
 	}
-	m := modeFrom(ctx)
-	q, byMode, err := c.rewrite(query, m)
-	if err != nil {
+	if c.session != sessionOK {
+		if err := c.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.checkSchema(ctx, query); err != nil {
 		return nil, err
 	}
 	is, err := c.prepareInner(ctx, q)
@@ -130,7 +153,7 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	// A new wrapper each time: a handle handed out is never reused, so a
 	// second Close of a closed statement cannot reach a live one.
 	mask := stmtMask(is)
-	s := &stmt{c: c, query: query, plain: !byMode, def: is, defKey: m.key, defSQL: q, mask: mask}
+	s := &stmt{c: c, query: query, plain: !byMode, def: is, defKey: m.key, defSQL: q, check: session, mask: mask}
 	return wrapStmtMask(s, mask), nil
 }
 
@@ -148,6 +171,11 @@ func (c *conn) prepareInner(ctx context.Context, q string) (driver.Stmt, error) 
 type connBeginTx struct{ c *conn }
 
 func (x connBeginTx) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if x.c.session != sessionOK {
+		if err := x.c.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return x.c.beginTx.BeginTx(ctx, opts)
 }
 
@@ -164,42 +192,83 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 type connExecerContext struct{ c *conn }
 
 func (x connExecerContext) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if err := x.c.checkSchema(ctx, query); err != nil {
-		return nil, err
-	}
-	q, _, err := x.c.rewrite(query, modeFrom(ctx))
+	q, _, session, err := x.c.rewrite(query, modeFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return x.c.execer.ExecContext(ctx, q, args)
+	if x.c.session != sessionOK {
+		if err := x.c.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := x.c.checkSchema(ctx, query); err != nil {
+		return nil, err
+	}
+	res, err := x.c.execer.ExecContext(ctx, q, args)
+	if session {
+		if err := x.c.afterExec(ctx, query, err); err != nil {
+			return nil, err
+		}
+	}
+	return res, err
 }
 
 type connQueryerContext struct{ c *conn }
 
 func (x connQueryerContext) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if err := x.c.checkSchema(ctx, query); err != nil {
-		return nil, err
-	}
-	q, _, err := x.c.rewrite(query, modeFrom(ctx))
+	q, _, session, err := x.c.rewrite(query, modeFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return x.c.queryer.QueryContext(ctx, q, args)
+	if x.c.session != sessionOK {
+		if err := x.c.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := x.c.checkSchema(ctx, query); err != nil {
+		return nil, err
+	}
+	rows, err := x.c.queryer.QueryContext(ctx, q, args)
+	if session {
+		if err := x.c.afterQuery(ctx, query, err); err != nil {
+			return nil, err
+		}
+	}
+	return rows, err
 }
 
 type connPinger struct{ c *conn }
 
-func (x connPinger) Ping(ctx context.Context) error { return x.c.pinger.Ping(ctx) }
+func (x connPinger) Ping(ctx context.Context) error {
+	if x.c.session != sessionOK {
+		if err := x.c.ready(ctx); err != nil {
+			return err
+		}
+	}
+	return x.c.pinger.Ping(ctx)
+}
 
 type connSessionResetter struct{ c *conn }
 
+// ResetSession checks a session left pending by a query (see session.go):
+// an unsafe one, or a poisoned connection, is driver.ErrBadConn, which
+// makes database/sql discard the connection before reusing it.
 func (x connSessionResetter) ResetSession(ctx context.Context) error {
+	if x.c.session != sessionOK {
+		if err := x.c.ready(ctx); err != nil {
+			return driver.ErrBadConn
+		}
+	}
 	return x.c.resetter.ResetSession(ctx)
 }
 
 type connValidator struct{ c *conn }
 
-func (x connValidator) IsValid() bool { return x.c.validator.IsValid() }
+// IsValid is false for a poisoned connection (see session.go), which
+// database/sql then discards instead of returning it to the pool.
+func (x connValidator) IsValid() bool {
+	return x.c.session != sessionPoisoned && x.c.validator.IsValid()
+}
 
 type connNamedValueChecker struct{ c *conn }
 

@@ -253,29 +253,15 @@ func checkMySQLSession(ctx context.Context, ic driver.Conn) error {
 	if !ok {
 		return nil
 	}
-	rows, err := qc.QueryContext(ctx, "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client", nil)
+	sqlMode, cs, err := readMySQLSession(ctx, qc)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	vals := make([]driver.Value, 2)
-	if err := rows.Next(vals); err != nil {
-		return err
-	}
-	text := func(v driver.Value) string {
-		switch v := v.(type) {
-		case []byte:
-			return string(v)
-		case string:
-			return v
-		}
-		return ""
-	}
-	if mode := unsupportedSQLMode("?sql_mode=" + url.QueryEscape(text(vals[0]))); mode != "" {
-		return fmt.Errorf("softdelete: the server's sql_mode has %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
-	}
-	if cs := strings.ToLower(text(vals[1])); !safeCharsets[cs] {
-		return fmt.Errorf("softdelete: the connection's character set %s could make the server read SQL differently from softdelete's lexer (it reads utf8mb4, utf8mb3 and ascii); use utf8mb4", cs)
+	switch setting, value := unsafeSession(sqlMode, cs); setting {
+	case "sql_mode":
+		return fmt.Errorf("softdelete: the server's sql_mode has %s, which changes how MySQL reads strings and quotes; softdelete does not support it", value)
+	case "character_set_client":
+		return fmt.Errorf("softdelete: the connection's character set %s could make the server read SQL differently from softdelete's lexer (it reads utf8mb4, utf8mb3 and ascii); use utf8mb4", value)
 	}
 	return nil
 }
@@ -474,7 +460,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 			return nil, err
 		}
 	}
-	return wrapConn(ic, c.rw), nil
+	return wrapConn(ic, c.rw, c.checkSession), nil
 }
 
 // Driver returns the softdelete Driver.

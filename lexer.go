@@ -387,8 +387,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			i++
 			mark = i
 
-		case c == '-' && next == '-' && (d != dialectMySQL || i+2 >= n || q[i+2] <= ' ' || q[i+2] == 0x7f),
-			c == '#' && d == dialectMySQL:
+		case lineCommentAt(q, i, d):
 			// MySQL wants a blank or control character after "--".
 			j := strings.IndexByte(q[i:], '\n')
 			if j < 0 {
@@ -401,7 +400,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			mark = i
 
 		case c == '/' && next == '*':
-			if d == dialectMySQL && (i+2 < n && q[i+2] == '!' || i+3 < n && q[i+2] == 'M' && q[i+3] == '!') {
+			if d == dialectMySQL && versionedCommentAt(q, i) {
 				// /*!50000 ... */ (MySQL) and /*M!100100 ... */ (MariaDB):
 				// the server runs the text inside if its version is at
 				// least the one given (5 digits, or 6 after M!). MySQL

@@ -7,6 +7,7 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -146,7 +147,17 @@ func TestMySQLMultiStatements(t *testing.T) {
 	// The DELETE in the second statement is soft: the row stays, stamped.
 	mysqlExec(t, db, "SELECT 1; DELETE FROM users WHERE id = 1")
 	mysqlWantRecentStamp(t, raw, "users", "deleted_at", 1)
-	mysqlExec(t, db, "SET @victim = 3; DELETE FROM users WHERE id = @victim")
+	// A SET followed by another statement is refused (issue 9): no check
+	// of the session can run between them. Sent one by one, it works.
+	_, err = db.ExecContext(ctx, "SET @victim = 3; DELETE FROM users WHERE id = @victim")
+	mysqlWantRefused(t, "SET then DELETE in one string", err)
+	mysqlCheck(t, ctx, raw, "SELECT deleted_at IS NULL FROM users WHERE id = 3", "1")
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mysqlExec(t, conn, "SET @victim = 3", "DELETE FROM users WHERE id = @victim")
+	conn.Close()
 	mysqlWantRecentStamp(t, raw, "users", "deleted_at", 3)
 	mysqlExec(t, db, "DELETE FROM posts WHERE id = 10; DELETE FROM comments WHERE id = 103;")
 	mysqlWantRecentStamp(t, raw, "posts", "deleted_at", 10)
@@ -707,4 +718,174 @@ func TestMySQLConcurrency(t *testing.T) {
 	if st.Hits == 0 {
 		t.Errorf("rewrite cache: %+v, want hits", st)
 	}
+}
+
+// Issue 9: statements that change how the session reads SQL. The leak and
+// the deletion each reproduction led to on the same connection.
+const (
+	mysqlLeakQuery  = `SELECT id FROM tags WHERE 'a' = '\' UNION SELECT id FROM users -- '`
+	mysqlPurgeQuery = `DELETE FROM tags WHERE 'a' = '\'; DELETE FROM users -- '`
+)
+
+// mysqlWantUsersIntact fails the test unless the fixture's users are all
+// there, 2 and 4 still deleted.
+func mysqlWantUsersIntact(t testing.TB, raw *sql.DB) {
+	t.Helper()
+	mysqlCheck(t, context.Background(), raw, "SELECT id, deleted_at IS NULL FROM users ORDER BY id",
+		"1|1", "2|0", "3|1", "4|0", "5|1")
+}
+
+// mysqlWantSafeSession fails the test unless the pool's connections read
+// SQL as softdelete does, and a leak attempt through db finds nothing.
+func mysqlWantSafeSession(t testing.TB, m *mysqlTestDB) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		rows := mysqlRows(t, ctx, m.DB, "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client")
+		if len(rows) != 1 || strings.Contains(rows[0], "ANSI_QUOTES") || strings.Contains(rows[0], "NO_BACKSLASH_ESCAPES") ||
+			!strings.HasSuffix(rows[0], "|utf8mb4") {
+			t.Fatalf("a pooled connection kept an unsafe session: %v", rows)
+		}
+	}
+	mysqlCheck(t, ctx, m.DB, mysqlLeakQuery)
+	mysqlExec(t, m.DB, mysqlPurgeQuery)
+	mysqlWantUsersIntact(t, m.Raw)
+}
+
+// TestMySQLSessionSQLModeChecked: a SET of sql_mode that the up-front
+// check cannot judge (a number, hex, adjacent strings) is checked on the
+// server after it runs; the call fails, the connection sends nothing more
+// and database/sql discards it.
+func TestMySQLSessionSQLModeChecked(t *testing.T) {
+	m := mysqlFixture(t, "DATETIME(6)", "multiStatements=true")
+	ctx := context.Background()
+	m.DB.SetMaxOpenConns(1)
+	for _, c := range []struct{ set, flag string }{
+		{"SET sql_mode = 1048576", "NO_BACKSLASH_ESCAPES"},
+		{"SET sql_mode = 0x4e4f5f4241434b534c4153485f45534341504553", "NO_BACKSLASH_ESCAPES"},
+		{"SET SESSION sql_mode = 'NO_BACKSLASH' '_ESCAPES'", "NO_BACKSLASH_ESCAPES"},
+		{"SET sql_mode = 4", "ANSI_QUOTES"},
+	} {
+		conn, err := m.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.ExecContext(ctx, c.set)
+		if !errors.Is(err, ErrUnsafeSession) || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), c.set) {
+			t.Errorf("%s: %v, want a *SessionError naming the statement and %s", c.set, err, c.flag)
+		}
+		if rows, err := mysqlQueryE(ctx, conn, mysqlLeakQuery); !errors.Is(err, driver.ErrBadConn) {
+			t.Errorf("%s, then a query on the same connection: %v, %v, want driver.ErrBadConn (nothing sent)", c.set, rows, err)
+		}
+		if _, err := conn.ExecContext(ctx, mysqlPurgeQuery); !errors.Is(err, driver.ErrBadConn) && !errors.Is(err, sql.ErrConnDone) {
+			t.Errorf("%s, then a DELETE on the same connection: %v, want it not sent", c.set, err)
+		}
+		conn.Close()
+		mysqlWantUsersIntact(t, m.Raw)
+		// Through the pool, the same statement fails the same way and
+		// leaves no connection behind that reads SQL otherwise.
+		if _, err := m.DB.ExecContext(ctx, c.set); !errors.Is(err, ErrUnsafeSession) {
+			t.Errorf("%s through the pool: %v, want a *SessionError", c.set, err)
+		}
+		mysqlWantSafeSession(t, m)
+	}
+}
+
+// TestMySQLSessionQueryChecked: a session change run as a query (its rows
+// open, so nothing can be checked yet) is checked before the connection
+// sends anything else: on a held connection the next call fails with the
+// clear error, in the pool the connection is discarded before reuse.
+func TestMySQLSessionQueryChecked(t *testing.T) {
+	m := mysqlFixture(t, "DATETIME(6)", "")
+	ctx := context.Background()
+	m.DB.SetMaxOpenConns(1)
+	conn, err := m.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mysqlQueryE(ctx, conn, "SET sql_mode = 4"); err != nil {
+		t.Fatalf("SET sql_mode = 4 as a query: %v", err)
+	}
+	if rows, err := mysqlQueryE(ctx, conn, mysqlLeakQuery); !errors.Is(err, ErrUnsafeSession) || !strings.Contains(err.Error(), "ANSI_QUOTES") {
+		t.Errorf("the query after SET sql_mode = 4: %v, %v, want a *SessionError naming ANSI_QUOTES", rows, err)
+	}
+	if rows, err := mysqlQueryE(ctx, conn, mysqlLeakQuery); !errors.Is(err, driver.ErrBadConn) {
+		t.Errorf("the next query: %v, %v, want driver.ErrBadConn", rows, err)
+	}
+	conn.Close()
+	if _, err := mysqlQueryE(ctx, m.DB, "SET sql_mode = 'NO_BACKSLASH' '_ESCAPES'"); err != nil {
+		t.Fatalf("SET sql_mode as a query through the pool: %v", err)
+	}
+	mysqlWantSafeSession(t, m)
+	// Prepared, the same: checked after each execution.
+	st, err := m.DB.PrepareContext(ctx, "SET sql_mode = 1048576")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ExecContext(ctx); !errors.Is(err, ErrUnsafeSession) {
+		t.Errorf("prepared SET sql_mode = 1048576: %v, want a *SessionError", err)
+	}
+	mysqlWantSafeSession(t, m)
+}
+
+// TestMySQLSessionCharsetChecked: the client character set is checked on
+// the server too; here set raw (WithForce(WithIncludeDeleted)), which the
+// up-front check does not judge, and in a compound statement.
+func TestMySQLSessionCharsetChecked(t *testing.T) {
+	m := mysqlFixture(t, "DATETIME(6)", "")
+	ctx := context.Background()
+	m.DB.SetMaxOpenConns(1)
+	for _, set := range []string{"SET NAMES latin1", "/*!40101 SET NAMES gbk */"} {
+		conn, err := m.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.ExecContext(WithForce(WithIncludeDeleted(ctx)), set)
+		if !errors.Is(err, ErrUnsafeSession) || !strings.Contains(err.Error(), "character set") {
+			t.Errorf("raw %s: %v, want a *SessionError naming the character set", set, err)
+		}
+		if rows, err := mysqlQueryE(ctx, conn, "SELECT id FROM\xa0users"); !errors.Is(err, driver.ErrBadConn) {
+			t.Errorf("raw %s, then a query: %v, %v, want driver.ErrBadConn", set, rows, err)
+		}
+		conn.Close()
+		mysqlWantSafeSession(t, m)
+	}
+}
+
+// TestMySQLSessionBypassesRefused: the forms that hid a session change or
+// a prepared statement from the up-front check are refused before they
+// are sent, and nothing they aimed at happens.
+func TestMySQLSessionBypassesRefused(t *testing.T) {
+	m := mysqlFixture(t, "DATETIME(6)", "multiStatements=true")
+	ctx := context.Background()
+	m.DB.SetMaxOpenConns(1)
+	for _, q := range []string{
+		"SET sql_mode = 'POSTGRESQL'", "SET sql_mode = 'ORACLE'", "SET sql_mode = 'MSSQL'", "SET sql_mode = 'DB2'",
+		"SET sql_mode = 'MAXDB'", "SET sql_mode = 'ANSI'",
+		"/*!40101 SET sql_mode = 'NO_BACKSLASH_ESCAPES' */", "/*M!100000 SET sql_mode = 'NO_BACKSLASH_ESCAPES' */",
+		"/*!40101 SET NAMES latin1 */", "--\tc\nSET NAMES latin1", "--\nSET NAMES gbk",
+		"SET sql_mode = 1048576; " + mysqlPurgeQuery,
+	} {
+		_, err := m.DB.ExecContext(ctx, q)
+		mysqlWantRefused(t, q, err)
+		mysqlWantSafeSession(t, m)
+	}
+	rows, err := mysqlQueryE(ctx, m.DB, "SELECT id FROM\xa0users")
+	if err == nil && len(rows) > 0 && strings.Contains(strings.Join(rows, ","), "2") {
+		t.Errorf("SELECT id FROM<0xA0>users returned deleted users: %v", rows)
+	}
+}
+
+// TestMySQLSessionPreparedRefused: SQL-level PREPARE and EXECUTE, however
+// hidden, are refused: the text they run is never seen by softdelete.
+func TestMySQLSessionPreparedRefused(t *testing.T) {
+	m := mysqlFixture(t, "DATETIME(6)", "multiStatements=true")
+	ctx := context.Background()
+	mysqlExec(t, m.DB, "SET @q = concat('DELETE FROM us','ers WHERE id = 3')")
+	for _, q := range []string{"--\tx\nPREPARE s FROM @q", "/*!50000 EXECUTE s */", "/*M!100000 EXECUTE s */", "DEALLOCATE PREPARE s"} {
+		_, err := m.DB.ExecContext(ctx, q)
+		mysqlWantRefused(t, q, err)
+	}
+	mysqlWantUsersIntact(t, m.Raw)
 }

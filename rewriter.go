@@ -85,62 +85,65 @@ type rewriter struct {
 // rewrite returns the statement to send for q under mode m. When nothing
 // needs rewriting it returns q itself.
 func (r *rewriter) rewrite(q string, m *mode) (string, error) {
-	out, _, err := r.rewriteMode(q, m)
+	out, _, _, err := r.rewriteMode(q, m)
 	return out, err
 }
 
 // rewriteMode is rewrite that also reports whether the result may depend
-// on the mode; when it does not (the statement names no soft-delete
-// table), one prepared statement serves every mode.
-func (r *rewriter) rewriteMode(q string, m *mode) (string, bool, error) {
+// on the mode (when it does not, the statement names no soft-delete table
+// and one prepared statement serves every mode), and whether the MySQL
+// session must be checked after the statement runs (see session.go). Both
+// are cached with the rewrite.
+func (r *rewriter) rewriteMode(q string, m *mode) (out string, byMode, session bool, err error) {
 	if len(m.tables) > 0 {
 		if err := r.checkMode(m); err != nil {
-			return "", true, err
+			return "", true, false, err
 		}
 	}
 	if m.raw() {
-		return q, true, nil
+		return q, true, r.d == dialectMySQL && sessionSensitive(q), nil
 	}
 	if !m.restore && !r.tables.mentionedIn(q) {
 		if m.onlyPrimary {
 			if err := r.checkOnlyPrimaryText(q); err != nil {
-				return "", true, err
+				return "", true, false, err
 			}
 		}
-		if !(r.d == dialectMySQL && sessionSensitive(q)) {
-			return q, false, nil
+		if r.d != dialectMySQL || !sessionSensitive(q) {
+			return q, false, false, nil
 		}
 	}
 	if r.cache == nil {
-		out, err := r.rewriteText(q, m)
-		return out, true, err
+		out, session, err := r.rewriteText(q, m)
+		return out, true, session, err
 	}
-	if out, err, ok := r.cache.get(m.key, q); ok {
-		return out, true, err
+	if out, session, err, ok := r.cache.get(m.key, q); ok {
+		return out, true, session, err
 	}
-	out, err := r.rewriteText(q, m)
-	r.cache.put(m.key, q, out, err)
-	return out, true, err
+	out, session, err = r.rewriteText(q, m)
+	r.cache.put(m.key, q, out, session, err)
+	return out, true, session, err
 }
 
-// rewriteText is rewrite without the fast path and the cache.
-func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
+// rewriteText is rewrite without the fast path and the cache. It also
+// reports whether the MySQL session must be checked after q runs.
+func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = "", &RefusedError{Table: r.mentioned(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
+			out, session, err = "", false, &RefusedError{Table: r.mentioned(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
 		}
 	}()
 	stmts, err := lex(q, r.d, r.tables, !r.wholeParse)
 	if err != nil {
-		return "", &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
+		return "", false, &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
 	}
 	if m.restore && len(stmts) != 1 {
-		return "", fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
+		return "", false, fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
 	}
 	for _, st := range stmts {
 		if st.ambiguous != "" && r.tables.mentionedIn(q) {
 			// Where servers disagree on what is code, no reading is safe.
-			return "", &RefusedError{Table: r.mentioned(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
+			return "", false, &RefusedError{Table: r.mentioned(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
 		}
 	}
 	outs := make([]string, len(stmts))
@@ -148,14 +151,19 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, err error) {
 	for i, st := range stmts {
 		o, ch, err := r.rewriteStatement(st, m)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		outs[i], changed = o, changed || ch
 	}
-	if !changed {
-		return q, nil
+	if r.d == dialectMySQL {
+		if session, err = checkSessionStatements(stmts); err != nil {
+			return "", false, err
+		}
 	}
-	return strings.Join(outs, ";"), nil
+	if !changed {
+		return q, session, nil
+	}
+	return strings.Join(outs, ";"), session, nil
 }
 
 // checkMode refuses table names in the mode that are not soft-delete tables.
@@ -634,148 +642,6 @@ func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (str
 		return "", false, err
 	}
 	return sub.text[:sub.lead] + txt + " " + st.text[at:], true, nil
-}
-
-// sessionSensitive reports whether a statement of q starts with SET,
-// PREPARE or EXECUTE, which checkSession must see although they name no
-// table. It looks at the start of q and after every ';', without
-// allocating; a ';' inside a string only costs a look.
-func sessionSensitive(q string) bool {
-	for i := 0; i <= len(q); {
-		j := skipBlanksAndComments(q, i)
-		if hasWordFold(q, j, "set") || hasWordFold(q, j, "prepare") || hasWordFold(q, j, "execute") {
-			return true
-		}
-		k := strings.IndexByte(q[j:], ';')
-		if k < 0 {
-			return false
-		}
-		i = j + k + 1
-	}
-	return false
-}
-
-// skipBlanksAndComments returns the offset of the first byte from i on
-// that is neither blank nor in a comment.
-func skipBlanksAndComments(q string, i int) int {
-	for i < len(q) {
-		switch {
-		case isBlank(q[i]):
-			i++
-		case strings.HasPrefix(q[i:], "/*") && !strings.HasPrefix(q[i:], "/*!") && !strings.HasPrefix(q[i:], "/*M!"):
-			k := strings.Index(q[i+2:], "*/")
-			if k < 0 {
-				return len(q)
-			}
-			i += k + 4
-		case q[i] == '#' || strings.HasPrefix(q[i:], "-- "):
-			k := strings.IndexByte(q[i:], '\n')
-			if k < 0 {
-				return len(q)
-			}
-			i += k + 1
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// hasWordFold reports whether the word w (lower case) starts q at i.
-func hasWordFold(q string, i int, w string) bool {
-	if len(q)-i < len(w) || len(q)-i > len(w) && wordByte[q[i+len(w)]] {
-		return false
-	}
-	for k := 0; k < len(w); k++ {
-		if lowerASCII(q[i+k]) != w[k] {
-			return false
-		}
-	}
-	return true
-}
-
-// safeCharsets are the MySQL client character sets in which the server
-// reads SQL text as softdelete's lexer does. In others it does not: in
-// big5, cp932, gbk, gb18030 and sjis a backslash byte can be the second
-// byte of a character (a string ends elsewhere); in latin1 the byte 0xA0 is
-// a space (FROM\xa0users names users).
-var safeCharsets = map[string]bool{"utf8mb4": true, "utf8mb3": true, "utf8": true, "ascii": true}
-
-// unsafeCharsetSetting returns the first token of a SET statement that
-// changes the client character set and is not a safe character set or
-// collation written out, one of the statement's keywords, '=' or ',', or
-// "" when there is none.
-func unsafeCharsetSetting(text string) string {
-	for i := 0; i < len(text); {
-		c := text[i]
-		switch {
-		case isBlank(c) || c == '=' || c == ',' || c == ';':
-			i++
-			continue
-		case c == '\'' || c == '"' || c == '`':
-			j, err := scanQuoted(text, i, c, c != '`')
-			if err != nil {
-				return text[i:]
-			}
-			if !charsetSettingWord(strings.ToLower(text[i+1 : j-1])) {
-				return text[i:j]
-			}
-			i = j
-			continue
-		}
-		j := i
-		for j < len(text) && (wordByte[text[j]] || text[j] == '@' || text[j] == '.') {
-			j++
-		}
-		if j == i || !charsetSettingWord(strings.ToLower(text[i:j])) {
-			return text[i:max(j, i+1)]
-		}
-		i = j
-	}
-	return ""
-}
-
-// charsetSettingWord reports whether w may stand in a SET of the client
-// character set: a keyword of the statement, or a safe character set or
-// one of its collations.
-func charsetSettingWord(w string) bool {
-	switch strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(w, "@@"), "session."), "local.") {
-	case "set", "names", "character", "charset", "collate", "session", "local",
-		"character_set_client", "character_set_connection", "character_set_results", "collation_connection":
-		return true
-	}
-	cs, _, _ := strings.Cut(w, "_")
-	return safeCharsets[w] || safeCharsets[cs] && strings.Contains(w, "_")
-}
-
-// checkSession refuses MySQL statements that would make the server read
-// later statements differently from softdelete's lexer (sql_mode,
-// character set), or run SQL that softdelete never sees (PREPARE,
-// EXECUTE). The fast path sends statements starting with these words here.
-func (r *rewriter) checkSession(st *lexed) error {
-	lower := strings.ToLower(st.text)
-	switch st.firstWord() {
-	case "prepare", "execute":
-		return &RefusedError{Table: "(any)", Reason: "SQL-level PREPARE and EXECUTE run text softdelete never sees"}
-	case "set":
-		if strings.Contains(lower, "sql_mode") {
-			_, value, _ := strings.Cut(lower[strings.Index(lower, "sql_mode"):], "=")
-			if strings.ContainsAny(value, "@(") || strings.Contains(value, "ansi") || strings.Contains(value, "no_backslash_escapes") {
-				return &RefusedError{Table: "(any)", Reason: "this sql_mode could make the server read SQL differently from softdelete (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, or a computed value)"}
-			}
-		}
-		// SET NAMES, SET CHARACTER SET/CHARSET and character_set_client
-		// change how the server reads the text (character_set_results and
-		// _connection do not). The value must be a safe character set
-		// written out: a number (SET character_set_client = 8 is latin1),
-		// a hex string, a variable or an expression could name any other.
-		if st.has("names") || st.has("character") || st.has("charset") || strings.Contains(lower, "character_set_client") {
-			if bad := unsafeCharsetSetting(st.text); bad != "" {
-				return &RefusedError{Table: "(any)", Reason: "the character set setting " + bad + " could make the server read SQL differently from softdelete; use utf8mb4, written out"}
-			}
-		}
-	}
-	return nil
 }
 
 // scope is the state of one statement's rewrite.

@@ -155,7 +155,7 @@ func (c *conn) checkSchema(ctx context.Context, query string) error {
 // before runs the check on c's inner connection, unless query needs no
 // schema (DDL, session and transaction control) or is sent raw.
 func (g *schemaGate) before(ctx context.Context, c *conn, query string) error {
-	if !needsSchemaCheck(query) || modeFrom(ctx).raw() {
+	if !needsSchemaCheck(query, c.rw.d) || modeFrom(ctx).raw() {
 		return nil
 	}
 	select {
@@ -275,9 +275,9 @@ func (c *Connector) Reload(ctx context.Context) error {
 // needsSchemaCheck reports whether a statement of q is one the schema
 // check must precede: anything but DDL and session or transaction control,
 // whose first word schemaFreeWords lists. An empty statement needs none.
-func needsSchemaCheck(q string) bool {
+func needsSchemaCheck(q string, d dialect) bool {
 	for i := 0; i < len(q); {
-		j := skipBlanksAndComments(q, i)
+		j := skipBlanksAndComments(q, i, d)
 		if j < len(q) && q[j] != ';' {
 			k := j
 			for k < len(q) && wordByte[q[k]] {

@@ -358,7 +358,7 @@ func TestNeedsSchemaCheck(t *testing.T) {
 		"TRUNCATE users":                             true,
 		"/* CREATE */ INSERT INTO t VALUES (1)":      true,
 	} {
-		if got := needsSchemaCheck(q); got != want {
+		if got := needsSchemaCheck(q, dialectMySQL); got != want {
 			t.Errorf("needsSchemaCheck(%q) = %v; want %v", q, got, want)
 		}
 	}

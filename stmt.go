@@ -27,6 +27,7 @@ type stmt struct {
 	def    driver.Stmt // prepared at Prepare, under the mode of its context
 	defKey string      // that mode's key
 	defSQL string      // def's rewritten text
+	check  bool        // the connection checks its MySQL session after each execution
 	byKey  map[string]driver.Stmt
 	extra  []innerStmt // inner statements prepared after def, one per distinct text
 	mask   uint        // the optional interfaces of def (stmtMask)
@@ -57,15 +58,21 @@ func (s *stmt) Close() error {
 
 func (s *stmt) NumInput() int { return s.def.NumInput() }
 
-// pick returns the inner statement for the mode of ctx.
+// pick returns the inner statement for the mode of ctx, once the
+// connection may send it (see conn.ready).
 func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
+	if s.c.session != sessionOK {
+		if err := s.c.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
 	m := modeFrom(ctx)
 	if s.plain {
 		if m.onlyPrimary || len(m.tables) > 0 {
 			// The mode is checked as for db.Exec: it may name a table that
 			// is not a soft-delete table, or ask for a primary table the
 			// statement does not have.
-			if _, _, err := s.c.rewrite(s.query, m); err != nil {
+			if _, _, _, err := s.c.rewrite(s.query, m); err != nil {
 				return nil, err
 			}
 		}
@@ -77,10 +84,11 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 	if is, ok := s.byKey[m.key]; ok {
 		return is, nil
 	}
-	q, _, err := s.c.rewrite(s.query, m)
+	q, _, check, err := s.c.rewrite(s.query, m)
 	if err != nil {
 		return nil, err
 	}
+	s.check = s.check || check
 	is, err := s.innerFor(ctx, q)
 	if err != nil {
 		return nil, err
@@ -119,7 +127,13 @@ func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return is.Exec(args) //nolint:staticcheck // forwarding the deprecated method
+	res, err := is.Exec(args) //nolint:staticcheck // forwarding the deprecated method
+	if s.check {
+		if err := s.c.afterExec(context.Background(), s.query, err); err != nil {
+			return nil, err
+		}
+	}
+	return res, err
 }
 
 // Query queries under the default mode.
@@ -130,7 +144,13 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return is.Query(args) //nolint:staticcheck // forwarding the deprecated method
+	rows, err := is.Query(args) //nolint:staticcheck // forwarding the deprecated method
+	if s.check {
+		if err := s.c.afterQuery(context.Background(), s.query, err); err != nil {
+			return nil, err
+		}
+	}
+	return rows, err
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -138,6 +158,18 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	if err != nil {
 		return nil, err
 	}
+	res, err := s.execInner(ctx, is, args)
+	if s.check {
+		if err := s.c.afterExec(ctx, s.query, err); err != nil {
+			return nil, err
+		}
+	}
+	return res, err
+}
+
+// execInner executes an inner statement with a context, as database/sql
+// would.
+func (s *stmt) execInner(ctx context.Context, is driver.Stmt, args []driver.NamedValue) (driver.Result, error) {
 	if sc, ok := is.(driver.StmtExecContext); ok {
 		return sc.ExecContext(ctx, args)
 	}
@@ -156,6 +188,18 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	if err != nil {
 		return nil, err
 	}
+	rows, err := s.queryInner(ctx, is, args)
+	if s.check {
+		if err := s.c.afterQuery(ctx, s.query, err); err != nil {
+			return nil, err
+		}
+	}
+	return rows, err
+}
+
+// queryInner queries an inner statement with a context, as database/sql
+// would.
+func (s *stmt) queryInner(ctx context.Context, is driver.Stmt, args []driver.NamedValue) (driver.Rows, error) {
 	if sc, ok := is.(driver.StmtQueryContext); ok {
 		return sc.QueryContext(ctx, args)
 	}

@@ -92,7 +92,7 @@ func TestWrapperMatchesRealDrivers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := wrapConn(inner, c.rw)
+		w := wrapConn(inner, c.rw, false)
 		if got, want := implemented(w, connOptional), implemented(inner, connOptional); got != want {
 			t.Errorf("%s: wrapper implements %08b, inner connection %08b", name, got, want)
 		}
