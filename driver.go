@@ -222,9 +222,6 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 			return nil, fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
 		}
 	}
-	if rw.schema, err = newSchemaGate(cfg, rw); err != nil {
-		return nil, err
-	}
 	c := &Connector{inner: inner, rw: rw}
 	if rw.d == dialectMySQL {
 		c.checkSession = pkgPath(inner.Driver()) == "github.com/go-sql-driver/mysql"
@@ -359,7 +356,11 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	if size == 0 {
 		size = DefaultCacheSize
 	}
-	return &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size)}, nil
+	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size)}
+	if rw.schema, err = newSchemaGate(cfg, rw); err != nil {
+		return nil, err
+	}
+	return rw, nil
 }
 
 // configDialect returns the dialect of a configuration: Dialect, or the

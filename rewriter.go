@@ -75,7 +75,7 @@ type rewriter struct {
 
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
-	schema *schemaGate // the connector's lazy schema check (schema.go); nil: none
+	schema *schemaGate // the connector's lazy schema check (schema.go); newRewriter always sets it
 
 	// wholeParse makes sqlparser read regions too (see region): the
 	// rewrite without them, for the benchmarks that show their worth.
