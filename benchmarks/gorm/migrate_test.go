@@ -15,14 +15,17 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// Author is the model after a migration that changes the type of age
+// MigratedAuthor (table authors) is the model after a migration that changes the type of age
 // (text to integer). Its soft delete is softdelete's, not GORM's.
-type Author struct {
+type MigratedAuthor struct {
 	ID        int64
 	Name      string
 	Age       int64
 	DeletedAt *time.Time
 }
+
+// TableName keeps the model on the authors table.
+func (MigratedAuthor) TableName() string { return "authors" }
 
 // TestAutoMigrateRebuildKeepsDeletedRows: GORM's SQLite migrator changes a
 // column's type by rebuilding the table (CREATE authors__temp, INSERT ...
@@ -54,7 +57,7 @@ func TestAutoMigrateRebuildKeepsDeletedRows(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	err = g.WithContext(ctx).AutoMigrate(&Author{})
+	err = g.WithContext(ctx).AutoMigrate(&MigratedAuthor{})
 	var re *softdelete.RefusedError
 	if !errors.As(err, &re) || re.Table != "authors" || !strings.Contains(err.Error(), "DROP TABLE") ||
 		!strings.Contains(err.Error(), "softdelete.WithForce(softdelete.WithIncludeDeleted(ctx))") {
@@ -62,13 +65,13 @@ func TestAutoMigrateRebuildKeepsDeletedRows(t *testing.T) {
 	}
 	wantTable(t, raw, "text", "1,2,3")
 
-	err = g.WithContext(softdelete.WithForce(softdelete.WithIncludeDeleted(ctx))).AutoMigrate(&Author{})
+	err = g.WithContext(softdelete.WithForce(softdelete.WithIncludeDeleted(ctx))).AutoMigrate(&MigratedAuthor{})
 	if err != nil {
 		t.Fatalf("AutoMigrate under WithForce(WithIncludeDeleted(ctx)): %v", err)
 	}
 	wantTable(t, raw, "integer", "1,2,3")
 
-	var live []Author
+	var live []MigratedAuthor
 	if err := g.WithContext(ctx).Order("id").Find(&live).Error; err != nil {
 		t.Fatal(err)
 	}
