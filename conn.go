@@ -11,7 +11,8 @@ import (
 // driver.ConnPrepareContext; the other optional interfaces are small types
 // (connBeginTx, connPinger, ...) that wrapConn embeds next to it only when
 // the inner connection has them, so database/sql sees the same
-// capabilities through softdelete as without it.
+// capabilities through softdelete as without it. cmd/wrapgen generates the
+// combinations and their detection (wrap.go).
 //
 // PrepareContext is always there because the rewrite depends on the
 // context: without it database/sql would call Prepare without one. For an
@@ -52,30 +53,8 @@ type conn struct {
 // checked after each statement that may change it (see session.go).
 func wrapConn(inner driver.Conn, rw *rewriter, verify bool) driver.Conn {
 	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1) % cacheShards), verify: verify}
-	var mask uint
-	var ok bool
-	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
-		mask |= 1 << 0
-	}
+	mask := connMask(inner, c) // asserts the optional interfaces (wrap.go)
 	c.prepCtx, _ = inner.(driver.ConnPrepareContext)
-	if c.execer, ok = inner.(driver.ExecerContext); ok {
-		mask |= 1 << 1
-	}
-	if c.queryer, ok = inner.(driver.QueryerContext); ok {
-		mask |= 1 << 2
-	}
-	if c.pinger, ok = inner.(driver.Pinger); ok {
-		mask |= 1 << 3
-	}
-	if c.resetter, ok = inner.(driver.SessionResetter); ok {
-		mask |= 1 << 4
-	}
-	if c.validator, ok = inner.(driver.Validator); ok {
-		mask |= 1 << 5
-	}
-	if c.checker, ok = inner.(driver.NamedValueChecker); ok {
-		mask |= 1 << 6
-	}
 	return wrapConnMask(c, mask)
 }
 

@@ -238,17 +238,4 @@ func (x stmtColumnConverter) ColumnConverter(idx int) driver.ValueConverter {
 	return x.s.def.(driver.ColumnConverter).ColumnConverter(idx)
 }
 
-// stmtMask is the wrapStmtMask mask of an inner statement's optional
-// interfaces.
-func stmtMask(is driver.Stmt) uint {
-	var mask uint
-	if _, ok := is.(driver.NamedValueChecker); ok {
-		mask |= 1 << 0
-	}
-	if _, ok := is.(driver.ColumnConverter); ok {
-		mask |= 1 << 1
-	}
-	return mask
-}
-
 func (s *stmt) softdeleteStmt() *stmt { return s }

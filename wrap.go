@@ -4,6 +4,48 @@ package softdelete
 
 import "database/sql/driver"
 
+// connMask returns the wrapConnMask mask of the optional interfaces inner
+// has, and stores each of them in its field of c.
+func connMask(inner driver.Conn, c *conn) uint {
+	var mask uint
+	var ok bool
+	if c.beginTx, ok = inner.(driver.ConnBeginTx); ok {
+		mask |= 1 << 0
+	}
+	if c.execer, ok = inner.(driver.ExecerContext); ok {
+		mask |= 1 << 1
+	}
+	if c.queryer, ok = inner.(driver.QueryerContext); ok {
+		mask |= 1 << 2
+	}
+	if c.pinger, ok = inner.(driver.Pinger); ok {
+		mask |= 1 << 3
+	}
+	if c.resetter, ok = inner.(driver.SessionResetter); ok {
+		mask |= 1 << 4
+	}
+	if c.validator, ok = inner.(driver.Validator); ok {
+		mask |= 1 << 5
+	}
+	if c.checker, ok = inner.(driver.NamedValueChecker); ok {
+		mask |= 1 << 6
+	}
+	return mask
+}
+
+// stmtMask returns the wrapStmtMask mask of the optional interfaces an inner
+// statement has.
+func stmtMask(is driver.Stmt) uint {
+	var mask uint
+	if _, ok := is.(driver.NamedValueChecker); ok {
+		mask |= 1 << 0
+	}
+	if _, ok := is.(driver.ColumnConverter); ok {
+		mask |= 1 << 1
+	}
+	return mask
+}
+
 // wrapConnMask returns a driver.Conn with the optional interfaces whose bits are set in mask.
 func wrapConnMask(x *conn, mask uint) driver.Conn {
 	switch mask {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"io"
+	"math/bits"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -13,7 +14,8 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 )
 
-// The optional interfaces, in the bit order of wrapConn and wrapStmt.
+// The optional interfaces softdelete forwards, in any order: the bit order
+// of the masks is cmd/wrapgen's alone.
 var (
 	connOptional = []reflect.Type{
 		reflect.TypeOf((*driver.ConnBeginTx)(nil)).Elem(),
@@ -44,11 +46,16 @@ func implemented(v any, types []reflect.Type) (mask uint) {
 	return mask
 }
 
+// Each wrapper has exactly the interfaces of its mask: detecting them on the
+// wrapper gives the mask back, and it has no other optional interface.
 func TestWrapperMasks(t *testing.T) {
 	for mask := uint(0); mask < 1<<len(connOptional); mask++ {
 		w := wrapConnMask(&conn{}, mask)
-		if got := implemented(w, connOptional); got != mask {
-			t.Fatalf("conn mask %08b: wrapper implements %08b", mask, got)
+		if got := connMask(w, &conn{}); got != mask {
+			t.Fatalf("conn mask %08b: wrapper has the interfaces of mask %08b", mask, got)
+		}
+		if got := implemented(w, connOptional); bits.OnesCount(got) != bits.OnesCount(mask) {
+			t.Fatalf("conn mask %08b: wrapper implements %d optional interfaces, want %d", mask, bits.OnesCount(got), bits.OnesCount(mask))
 		}
 		if implemented(w, neverForwarded) != 0 {
 			t.Fatalf("conn mask %08b: wrapper implements a deprecated interface", mask)
@@ -60,8 +67,11 @@ func TestWrapperMasks(t *testing.T) {
 	}
 	for mask := uint(0); mask < 1<<len(stmtOptional); mask++ {
 		w := wrapStmtMask(&stmt{}, mask)
-		if got := implemented(w, stmtOptional); got != mask {
-			t.Fatalf("stmt mask %02b: wrapper implements %02b", mask, got)
+		if got := stmtMask(w); got != mask {
+			t.Fatalf("stmt mask %02b: wrapper has the interfaces of mask %02b", mask, got)
+		}
+		if got := implemented(w, stmtOptional); bits.OnesCount(got) != bits.OnesCount(mask) {
+			t.Fatalf("stmt mask %02b: wrapper implements %d optional interfaces, want %d", mask, bits.OnesCount(got), bits.OnesCount(mask))
 		}
 		// Always there, so that statements see the context's modes.
 		if _, ok := w.(driver.StmtExecContext); !ok {
@@ -69,6 +79,47 @@ func TestWrapperMasks(t *testing.T) {
 		}
 		if _, ok := w.(driver.StmtQueryContext); !ok {
 			t.Fatal("stmt wrapper lacks StmtQueryContext")
+		}
+	}
+}
+
+// everyConn has every optional interface a connection may have.
+type everyConn struct{ fakeConn }
+
+func (everyConn) BeginTx(context.Context, driver.TxOptions) (driver.Tx, error) { return nil, io.EOF }
+func (everyConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
+	return nil, io.EOF
+}
+func (everyConn) Ping(context.Context) error               { return nil }
+func (everyConn) ResetSession(context.Context) error       { return nil }
+func (everyConn) IsValid() bool                            { return true }
+func (everyConn) CheckNamedValue(*driver.NamedValue) error { return nil }
+
+// connMask stores each optional interface the inner connection has in the
+// conn field the forwarding piece calls, and leaves the others nil.
+func TestConnMaskFillsFields(t *testing.T) {
+	for name, inner := range map[string]driver.Conn{
+		"every": &everyConn{}, "execer only": &fakeConn{}, "none": struct{ driver.Conn }{&fakeConn{}},
+	} {
+		c := &conn{}
+		mask := connMask(inner, c)
+		if got := implemented(inner, connOptional); bits.OnesCount(mask) != bits.OnesCount(got) {
+			t.Errorf("%s: mask %08b for a connection with %d optional interfaces", name, mask, bits.OnesCount(got))
+		}
+		fields := reflect.ValueOf(c).Elem()
+		for _, ty := range connOptional {
+			found := 0
+			for i := 0; i < fields.NumField(); i++ {
+				if f := fields.Field(i); f.Type() == ty {
+					found++
+					if f.IsNil() == reflect.TypeOf(inner).Implements(ty) {
+						t.Errorf("%s: field %s nil = %v", name, fields.Type().Field(i).Name, f.IsNil())
+					}
+				}
+			}
+			if found != 1 {
+				t.Errorf("conn has %d fields of type %v, want 1", found, ty)
+			}
 		}
 	}
 }
