@@ -54,6 +54,9 @@ func upsertFix(d dialect, table string) string {
 // and passes. The check is lexical, so it also covers forms sqlparser
 // cannot parse (DROP TABLE a, users).
 func (r *rewriter) checkWholeTable(st *lexed, first string, m *mode) error {
+	if r.d == dialectSQLite && (first == "drop" || first == "alter") && len(st.lits) > 0 {
+		st = r.sqliteStringNames(st)
+	}
 	ws := st.words
 	var what string   // the construct, for the message
 	var targets []int // the words naming the tables concerned
@@ -84,6 +87,37 @@ func (r *rewriter) checkWholeTable(st *lexed, first string, m *mode) error {
 			Reason: fmt.Sprintf("%s at offset %d would %s", what, st.offset(ws[0]), wholeTableEffect(what, t))}
 	}
 	return nil
+}
+
+// sqliteStringNames returns st read with its single-quoted strings as
+// quoted identifiers, as SQLite reads a string where its grammar wants a
+// name: DROP TABLE 'users', ALTER TABLE 'users' RENAME TO x and ALTER
+// TABLE users DROP COLUMN 'deleted_at' name the table and the column. A
+// DROP or ALTER TABLE holds no other string that checkWholeTable looks at
+// (a DEFAULT 'x' is neither the table's name nor a column dropped). It
+// returns st when there is nothing to change or the text cannot be read.
+func (r *rewriter) sqliteStringNames(st *lexed) *lexed {
+	var b []byte
+	for _, l := range st.lits {
+		at := l.at - st.start
+		if l.region || len(l.text) < 2 || l.text[0] != '\'' || strings.IndexByte(l.text, '"') >= 0 ||
+			at < 0 || at+len(l.text) > len(st.text) {
+			continue
+		}
+		if b == nil {
+			b = []byte(st.text)
+		}
+		b[at], b[at+len(l.text)-1] = '"', '"'
+	}
+	if b == nil {
+		return st
+	}
+	subs, err := lex(string(b), r.d, r.tables, false)
+	if err != nil || len(subs) != 1 {
+		return st
+	}
+	subs[0].start = st.start
+	return subs[0]
 }
 
 // wholeTableEffect says what the construct what would do to t's rows.
@@ -203,10 +237,7 @@ func (r *rewriter) alterTable(st *lexed, from int) (string, []int) {
 			}
 			return "ALTER TABLE ... RENAME", []int{name}
 		case "drop":
-			col := next
-			if !next.quoted && next.lower == "column" && i+2 < len(ws) {
-				col = ws[i+2]
-			}
+			col := droppedColumn(ws, i+1)
 			if col.lower == strings.ToLower(t.column) {
 				return "ALTER TABLE ... DROP " + t.column, []int{name}
 			}
@@ -218,6 +249,23 @@ func (r *rewriter) alterTable(st *lexed, from int) (string, []int) {
 		}
 	}
 	return "", nil
+}
+
+// droppedColumn returns the word that names the column of an ALTER TABLE
+// ... DROP whose next word is at index from: DROP [COLUMN] [IF EXISTS]
+// col (MariaDB has IF EXISTS), or the zero word.
+func droppedColumn(ws []word, from int) word {
+	k := from
+	if k < len(ws) && !ws[k].quoted && ws[k].lower == "column" {
+		k++
+	}
+	if k+1 < len(ws) && !ws[k].quoted && ws[k].lower == "if" && !ws[k+1].quoted && ws[k+1].lower == "exists" {
+		k += 2
+	}
+	if k < len(ws) {
+		return ws[k]
+	}
+	return word{}
 }
 
 // rowStatements start statements whose rows WithOnlyDeleted() would choose

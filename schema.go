@@ -275,23 +275,27 @@ func (c *Connector) Reload(ctx context.Context) error {
 // needsSchemaCheck reports whether a statement of q is one the schema
 // check must precede: anything but DDL and session or transaction control,
 // whose first word schemaFreeWords lists. An empty statement needs none.
+// The statements and their first words are the lexer's, so that a ';' or
+// a comment inside a string hides no statement; text the lexer cannot read
+// needs the check, and so does a versioned comment that MySQL and MariaDB
+// read differently. MariaDB's SET STATEMENT ... FOR runs the statement after
+// FOR: it needs the check too. It runs only until a check has passed.
 func needsSchemaCheck(q string, d dialect) bool {
-	for i := 0; i < len(q); {
-		j := skipBlanksAndComments(q, i, d)
-		if j < len(q) && q[j] != ';' {
-			k := j
-			for k < len(q) && wordByte[q[k]] {
-				k++
-			}
-			if !schemaFreeWords[strings.ToLower(q[j:k])] {
-				return true
-			}
+	stmts, err := lexStatements(q, d)
+	if err != nil {
+		return true
+	}
+	for _, st := range stmts {
+		if st.empty {
+			continue
 		}
-		k := strings.IndexByte(q[j:], ';')
-		if k < 0 {
-			return false
+		first := st.firstWord()
+		if !schemaFreeWords[first] || st.ambiguous != "" { // MariaDB skips /*!50700 SET x */ DELETE ...
+			return true
 		}
-		i = j + k + 1
+		if first == "set" && len(st.words) > 1 && !st.words[1].quoted && st.words[1].lower == "statement" {
+			return true
+		}
 	}
 	return false
 }

@@ -261,6 +261,13 @@ func (r *rewriter) checkSession(st *lexed) error {
 	if st.versioned && strings.IndexByte(st.text, ';') >= 0 {
 		return &RefusedError{Table: "(any)", Reason: "a ';' in a statement with a versioned comment (/*!...*/) may start a statement softdelete cannot see"}
 	}
+	if st.versioned {
+		if at := gluedVersionNumber(st.text); at >= 0 {
+			return &RefusedError{Table: "(any)", Reason: fmt.Sprintf("the version number of the versioned comment at offset %d runs into a word, which the server reads as code "+
+				"(/*!50000users*/ is the table users) but softdelete does not", st.start+at),
+				Fix: "put a blank after the version number (/*!50000 users*/), or write the SQL without the comment"}
+		}
+	}
 	if st.firstWord() != "set" {
 		return nil
 	}
@@ -286,6 +293,35 @@ func (r *rewriter) checkSession(st *lexed) error {
 		}
 	}
 	return nil
+}
+
+// gluedVersionNumber returns the offset of the first versioned comment in
+// text whose version number a word follows without a blank, or -1. The
+// servers and the lexer count its digits differently (the lexer takes up
+// to 5 after /*! and 6 after /*M!; MariaDB 5 or 6 after either, and none
+// when there are fewer than 5), so they would read that word differently:
+// MariaDB reads /*!100000users*/ and /*!50000users*/ as the table users,
+// where the scan for table names sees one word, 100000users, and the
+// lexer 0users. A /*! inside a string counts too (a false alarm refuses,
+// it never lets a statement through).
+func gluedVersionNumber(text string) int {
+	for i := 0; i < len(text); i++ {
+		if text[i] != '/' || !versionedCommentAt(text, i) {
+			continue
+		}
+		j := i + 3
+		if text[i+2] == 'M' {
+			j = i + 4
+		}
+		k := j
+		for k < len(text) && text[k] >= '0' && text[k] <= '9' {
+			k++
+		}
+		if k > j && k < len(text) && wordByte[text[k]] {
+			return i
+		}
+	}
+	return -1
 }
 
 // preparedWords run SQL text that softdelete never sees.
