@@ -443,6 +443,8 @@ type tableSchema struct {
 	indexes      []indexSchema
 	foreignKeys  []foreignKey // from this table
 	referencedBy []foreignKey // from other tables to this one
+	// replaceOnConflict: SQLite's CREATE TABLE has ON CONFLICT REPLACE.
+	replaceOnConflict bool
 }
 
 // column returns the column of that name (any case), or nil.

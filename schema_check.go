@@ -22,6 +22,9 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		if p, ok := g.checkMarker(t, st); !ok {
 			r.Errors = append(r.Errors, p)
 		}
+		if t.replaceOnConflict {
+			r.Errors = append(r.Errors, replaceConflictProblem(t))
+		}
 		r.Warnings = append(r.Warnings, g.uniqueIndexWarnings(t, st)...)
 		r.Warnings = append(r.Warnings, g.foreignKeyWarnings(m, t)...)
 	}
@@ -285,4 +288,13 @@ func sqlDefault(def string) string {
 		return def
 	}
 	return "'" + strings.ReplaceAll(def, "'", "''") + "'"
+}
+
+// replaceConflictProblem is the problem of a SQLite table declared with ON
+// CONFLICT REPLACE: an ordinary INSERT or UPDATE that collides with a
+// soft-deleted row's key deletes that row for real.
+func replaceConflictProblem(t *tableSchema) SchemaProblem {
+	return SchemaProblem{Table: t.name,
+		Problem: "its CREATE TABLE has ON CONFLICT REPLACE, so an INSERT or UPDATE whose key collides with a soft-deleted row deletes that row for real",
+		Fix:     "recreate the table without the clause (a raw migration) and write upserts as INSERT ... ON CONFLICT (...) DO UPDATE"}
 }

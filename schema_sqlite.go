@@ -15,17 +15,23 @@ const sqliteTablesCTE = "WITH m(name) AS (SELECT name FROM sqlite_master WHERE t
 // pragma table-valued functions (pragma_table_xinfo, pragma_index_list,
 // pragma_index_info, pragma_foreign_key_list).
 func readSQLiteSchema(ctx context.Context, q *metaQueryer, listed []*softTable) (*schemaModel, error) {
-	rows, err := q.query(ctx, sqliteTablesCTE+"SELECT name FROM m ORDER BY name")
+	rows, err := q.query(ctx, sqliteTablesCTE+"SELECT m.name, coalesce(s.sql, '') FROM m"+
+		" LEFT JOIN sqlite_master s ON s.type = 'table' AND s.name = m.name ORDER BY m.name")
 	if err != nil {
 		return nil, err
 	}
 	m := &schemaModel{tables: map[string]*tableSchema{}, markerLike: map[string][]string{}, foldNames: true}
+	ddl := map[string]string{}
 	for _, r := range rows {
 		m.all = append(m.all, r[0].s)
+		ddl[r[0].s] = r[1].s
 	}
 	names := resolveListed(m, listed)
 	if len(names) == 0 {
 		return m, nil
+	}
+	for _, t := range m.tables {
+		t.replaceOnConflict = hasReplaceConflictClause(ddl[t.name])
 	}
 	in := sqlStrings(names)
 	if err := readSQLiteColumns(ctx, q, m, in); err != nil {
@@ -123,4 +129,19 @@ func readSQLiteForeignKeys(ctx context.Context, q *metaQueryer, m *schemaModel, 
 	}
 	m.addForeignKeys(fks)
 	return nil
+}
+
+// hasReplaceConflictClause reports whether a CREATE TABLE text holds an
+// ON CONFLICT REPLACE clause (on a PRIMARY KEY, UNIQUE or NOT NULL
+// constraint): SQLite then resolves a collision by deleting the old row for
+// real, a soft-deleted one included. Blanks and case are folded; a
+// comment between the words is not looked through (a rare form).
+func hasReplaceConflictClause(ddl string) bool {
+	words := strings.Fields(strings.ToLower(ddl))
+	for i := 0; i+2 < len(words); i++ {
+		if words[i] == "on" && words[i+1] == "conflict" && strings.HasPrefix(words[i+2], "replace") {
+			return true
+		}
+	}
+	return false
 }

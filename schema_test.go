@@ -145,6 +145,10 @@ func TestSchemaCheckSQLiteReproductions(t *testing.T) {
 			[]string{"table users, column deleted_at", "NOT NULL DEFAULT '1970-01-01'", "every row counts as deleted", "UPDATE users SET deleted_at = NULL WHERE deleted_at = '1970-01-01'"}},
 		{"missing column", `CREATE TABLE nocol (id INTEGER PRIMARY KEY, removed_at DATETIME)`, "nocol", `SELECT count(*) FROM nocol`,
 			[]string{"table nocol, column deleted_at", "does not exist", "marker-like columns: removed_at", "tables=nocol:removed_at", "ALTER TABLE nocol ADD COLUMN deleted_at DATETIME NULL"}},
+		// Red team: with ON CONFLICT REPLACE an ordinary INSERT whose key
+		// collides with a soft-deleted row deletes that row for real.
+		{"on conflict replace", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE\n ON  Conflict\tREPLACE, deleted_at DATETIME)", "users", `INSERT INTO users (id, email) VALUES (2, 'a')`,
+			[]string{"table users", "ON CONFLICT REPLACE", "deletes that row for real", "ON CONFLICT (...) DO UPDATE"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
