@@ -9,61 +9,6 @@ import (
 	"testing"
 )
 
-// Issue 9: statements that changed how the MySQL session reads SQL, or ran
-// SQL-level prepared statements, slipped past the up-front checks. Each
-// case here was accepted (sent as written) before.
-func TestRewriteSessionBypasses(t *testing.T) {
-	const prepared = "PREPARE and EXECUTE"
-	runRewriteCases(t, []rewriteCase{
-		// The body of a versioned comment is code, not a comment.
-		{name: "versioned SET sql_mode", dialect: "mysql", mode: "default",
-			in: "/*!40101 SET sql_mode = 'NO_BACKSLASH_ESCAPES' */", err: "sql_mode"},
-		{name: "MariaDB versioned SET sql_mode (mysqldump)", dialect: "mysql", mode: "default",
-			in: "/*M!100000 SET sql_mode = 'NO_BACKSLASH_ESCAPES' */", err: "sql_mode"},
-		{name: "versioned SET NAMES latin1", dialect: "mysql", mode: "default",
-			in: "/*!40101 SET NAMES latin1 */", err: "character set setting latin1"},
-		{name: "versioned SET NAMES utf8mb4 is fine", dialect: "mysql", mode: "default",
-			in: "/*!40101 SET NAMES utf8mb4 */", want: "="},
-		// "--" then any blank starts a comment on MySQL.
-		{name: "-- TAB comment before SET NAMES", dialect: "mysql", mode: "default",
-			in: "--\tc\nSET NAMES latin1", err: "character set setting latin1"},
-		{name: "-- LF comment before SET NAMES", dialect: "mysql", mode: "default",
-			in: "--\nSET NAMES gbk", err: "character set setting gbk"},
-		{name: "comment inside SET NAMES", dialect: "mysql", mode: "default",
-			in: "SET NAMES /* x */ gbk", err: "character set setting gbk"},
-		// Combination modes that include ANSI_QUOTES.
-		{name: "sql_mode POSTGRESQL", dialect: "mysql", mode: "default", in: "SET sql_mode = 'POSTGRESQL'", err: "sql_mode"},
-		{name: "sql_mode ORACLE", dialect: "mysql", mode: "default", in: "SET sql_mode = 'ORACLE'", err: "sql_mode"},
-		{name: "sql_mode MSSQL", dialect: "mysql", mode: "default", in: "SET sql_mode = 'MSSQL'", err: "sql_mode"},
-		{name: "sql_mode DB2", dialect: "mysql", mode: "default", in: "SET sql_mode = 'DB2'", err: "sql_mode"},
-		{name: "sql_mode MAXDB", dialect: "mysql", mode: "default", in: "SET SESSION sql_mode = 'MAXDB'", err: "sql_mode"},
-		{name: "sql_mode ANSI", dialect: "mysql", mode: "default", in: "SET sql_mode = 'ANSI'", err: "sql_mode"},
-		// PREPARE, EXECUTE, DEALLOCATE however hidden.
-		{name: "-- TAB comment before PREPARE", dialect: "mysql", mode: "default", in: "--\tx\nPREPARE s FROM @q", err: prepared},
-		{name: "versioned EXECUTE", dialect: "mysql", mode: "default", in: "/*!50000 EXECUTE s */", err: prepared},
-		{name: "MariaDB versioned EXECUTE", dialect: "mysql", mode: "default", in: "/*M!100000 EXECUTE s */", err: prepared},
-		{name: "# comment before EXECUTE", dialect: "mysql", mode: "default", in: "# x\nEXECUTE s", err: prepared},
-		{name: "EXECUTE after ;", dialect: "mysql", mode: "default", in: "SELECT 1;/**/EXECUTE s", err: prepared},
-		{name: "DEALLOCATE PREPARE", dialect: "mysql", mode: "default", in: "DEALLOCATE PREPARE s", err: prepared},
-		{name: "DROP PREPARE", dialect: "mysql", mode: "default", in: "-- \nDROP PREPARE s", err: prepared},
-		{name: "EXECUTE in a compound statement", dialect: "mysql", mode: "default",
-			in: "BEGIN NOT ATOMIC EXECUTE IMMEDIATE @q; END", err: prepared},
-		{name: "EXECUTE in IF", dialect: "mysql", mode: "default", in: "IF 1 THEN EXECUTE s; END IF", err: prepared},
-		{name: "GRANT EXECUTE is no EXECUTE", dialect: "mysql", mode: "default", in: "GRANT EXECUTE ON PROCEDURE app.p TO 'u'@'%'", want: "="},
-		{name: "a column named execute", dialect: "mysql", mode: "default", in: "SELECT execute FROM tags", want: "="},
-		// A statement that may change the session must come alone.
-		{name: "SET then more statements", dialect: "mysql", mode: "default",
-			in: "SET sql_mode = 1048576; DELETE FROM tags WHERE 'a' = '\\'; DELETE FROM users -- '", err: "send it on its own"},
-		{name: "SET NAMES then a SELECT", dialect: "mysql", mode: "default", in: "SET NAMES utf8mb4; SELECT 1", err: "send it on its own"},
-		{name: "CALL then a SELECT", dialect: "mysql", mode: "default", in: "CALL p(); SELECT 1", err: "send it on its own"},
-		{name: "versioned comment then a SELECT", dialect: "mysql", mode: "default", in: "SELECT /*!40001 SQL_NO_CACHE */ 1; SELECT 2", err: "send it on its own"},
-		{name: "';' inside a versioned comment", dialect: "mysql", mode: "default", in: "/*!50000 SELECT 1; SET NAMES latin1 */", err: "versioned comment"},
-		{name: "SET last is fine", dialect: "mysql", mode: "default", in: "SELECT 1; SET sql_mode = 'TRADITIONAL'", want: "="},
-		{name: "DDL then INSERT is fine", dialect: "mysql", mode: "default", in: "CREATE TABLE x (a INT); INSERT INTO x VALUES (1)", want: "="},
-		{name: "SQLite is not concerned", dialect: "sqlite", mode: "default", in: "PRAGMA foreign_keys = ON; SELECT 1", want: "="},
-	})
-}
-
 // TestSessionCheckReported: the rewriter reports the statements after which
 // the connection must read the session back, and only those (the hot kinds
 // report nothing, so the connection does nothing more for them).
