@@ -1,0 +1,286 @@
+package softdelete
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/xwb1989/sqlparser"
+)
+
+// DefaultPurgeBatch is how many rows one purge statement deletes when
+// PurgeOptions.BatchSize is 0.
+const DefaultPurgeBatch = 1000
+
+// PurgeOptions tunes Purge. The zero value (or nil) is the default: batches
+// of DefaultPurgeBatch rows, really deleted, no progress callback.
+type PurgeOptions struct {
+	// BatchSize is the most rows one DELETE removes, each batch in its own
+	// transaction so that locks stay short; 0 means DefaultPurgeBatch.
+	BatchSize int
+	// DryRun counts the rows that would be purged and deletes nothing.
+	DryRun bool
+	// Progress, when set, is called after each committed batch (once with
+	// the count, for DryRun), on the goroutine that called Purge.
+	Progress func(PurgeProgress)
+}
+
+// PurgeProgress reports one batch of a purge.
+type PurgeProgress struct {
+	Table string // the table, as listed (lower case)
+	Batch int    // the batch's number in this table, from 1
+	Rows  int64  // the rows this batch deleted (DryRun: would delete)
+	Total int64  // the rows deleted from Table so far, this batch included
+}
+
+// PurgeResult is what a purge did.
+type PurgeResult struct {
+	// Rows is the number of rows deleted (DryRun: that would be) per table,
+	// by listed (lower-case) name.
+	Rows map[string]int64
+	// Batches is the number of DELETE statements sent (DryRun: 0).
+	Batches int
+}
+
+// Total returns the number of rows deleted from all tables.
+func (r *PurgeResult) Total() int64 {
+	var n int64
+	for _, v := range r.Rows {
+		n += v
+	}
+	return n
+}
+
+// Purge hard-deletes the rows of table that were soft-deleted before
+// deletedBefore: the retention purge. It deletes in batches of
+// opts.BatchSize rows, each in its own transaction, until a batch deletes
+// fewer; each committed batch is logged at Info on Config.Logger (the
+// audit trail: table, rows, cutoff) and reported to opts.Progress. Live
+// rows and rows deleted at or after the cutoff are kept.
+//
+// db must use the softdelete driver and table must be one of its listed
+// tables. Purge's statements are sent raw (they must see deleted rows).
+// When it fails (a cancelled context, a lost connection) the batches
+// already committed stay purged, the rest stays intact, and the result
+// counts what was done: run it again to finish.
+//
+// The cutoff is an instant, compared with the stamps in the database's
+// own terms: on SQLite as UTC text (the stamps' format), on MySQL as
+// FROM_UNIXTIME of it, a time in the session's time zone (the one now(6)
+// stamps in), so the process's time zone never matters.
+//
+//	res, err := softdelete.Purge(ctx, db, "posts", time.Now().Add(-30*24*time.Hour), nil)
+func Purge(ctx context.Context, db *sql.DB, table string, deletedBefore time.Time, opts *PurgeOptions) (*PurgeResult, error) {
+	var o PurgeOptions
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case o.BatchSize < 0:
+		return nil, fmt.Errorf("softdelete: Purge: BatchSize %d is negative (0 means %d rows a batch)", o.BatchSize, DefaultPurgeBatch)
+	case o.BatchSize == 0:
+		o.BatchSize = DefaultPurgeBatch
+	}
+	if deletedBefore.IsZero() {
+		return nil, errors.New("softdelete: Purge: deletedBefore is the zero time; give a cutoff such as time.Now().Add(-30 * 24 * time.Hour)")
+	}
+	p, err := newPurgePlan(ctx, db, table, deletedBefore)
+	if err != nil {
+		return nil, err
+	}
+	res := &PurgeResult{Rows: map[string]int64{p.table: 0}}
+	if o.DryRun {
+		n, err := p.count(ctx, db)
+		if err != nil {
+			return res, err
+		}
+		res.Rows[p.table] = n
+		if o.Progress != nil {
+			o.Progress(PurgeProgress{Table: p.table, Batch: 1, Rows: n, Total: n})
+		}
+		return res, nil
+	}
+	return res, p.run(ctx, db, o, res)
+}
+
+// purgePlan is the purge of one table: its statements and where to log.
+type purgePlan struct {
+	table   string // as listed, lower case
+	from    string // the table as the caller named it, quoted
+	cutoff  time.Time
+	where   string // the condition of a purgeable row, with args
+	args    []any
+	del     string // one batch's DELETE, without its LIMIT number
+	limitAt string // what follows the LIMIT number ("" or ")")
+	logger  *slog.Logger
+}
+
+// newPurgePlan reads the configuration of db's connector and builds the
+// statements that purge table.
+func newPurgePlan(ctx context.Context, db *sql.DB, table string, cutoff time.Time) (*purgePlan, error) {
+	if !isPlainIdent(table) {
+		return nil, fmt.Errorf("softdelete: Purge: %q is not a plain table name", table)
+	}
+	rw, err := rewriterOf(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	st := rw.tables.byName[strings.ToLower(table)]
+	if st == nil {
+		return nil, fmt.Errorf("softdelete: Purge: %s is not a soft-delete table (listed: %s); only listed tables have a deleted column to purge by",
+			table, strings.Join(rw.tables.names, ", "))
+	}
+	t, col := "`"+table+"`", "`"+st.column+"`"
+	p := &purgePlan{table: st.name, from: t, cutoff: cutoff, logger: rw.schema.logger}
+	if rw.d == dialectSQLite {
+		// Stamps are UTC text; a marker of another type (a number) would
+		// sort before any text, so it is never taken for an old one.
+		p.where = col + " < ? AND typeof(" + col + ") = 'text'"
+		p.args = []any{cutoff.UTC().Format("2006-01-02 15:04:05.000")}
+		p.del = "DELETE FROM " + t + " WHERE rowid IN (SELECT rowid FROM " + t + " WHERE " + p.where + " LIMIT "
+		p.limitAt = ")"
+		return p, nil
+	}
+	if p.where, p.args, err = mysqlCutoff(col, cutoff, rw.now); err != nil {
+		return nil, err
+	}
+	order, err := mysqlPurgeOrder(ctx, db, table, col)
+	if err != nil {
+		return nil, err
+	}
+	p.del = "DELETE FROM " + t + " WHERE " + p.where + " ORDER BY " + order + " LIMIT "
+	return p, nil
+}
+
+// mysqlCutoff returns the MySQL condition of a row deleted before cutoff.
+// Stamps of now(6) are in the session's time zone: FROM_UNIXTIME gives the
+// cutoff in that zone, on the server, for each batch's own connection. A
+// now= of utc_timestamp stamps UTC: the cutoff is then UTC text.
+func mysqlCutoff(col string, cutoff time.Time, now sqlparser.Expr) (string, []any, error) {
+	if strings.Contains(strings.ToLower(sqlparser.String(now)), "utc_timestamp") {
+		return col + " < ?", []any{cutoff.UTC().Format("2006-01-02 15:04:05.000000")}, nil
+	}
+	sec := cutoff.Unix()
+	if sec < 1 || sec > math.MaxInt32 {
+		return "", nil, fmt.Errorf("softdelete: Purge: cutoff %s is outside what MySQL's FROM_UNIXTIME reads (1970-01-01 to 2038-01-19 UTC)", cutoff.UTC().Format(time.RFC3339))
+	}
+	return col + " < FROM_UNIXTIME(?) + INTERVAL ? MICROSECOND", []any{sec, int64(cutoff.Nanosecond() / 1000)}, nil
+}
+
+// mysqlPurgeOrder returns the ORDER BY of a MySQL purge batch: the primary
+// key, so that a batch is the same rows on a replica; the marker column
+// for a table without one.
+func mysqlPurgeOrder(ctx context.Context, db *sql.DB, table, col string) (string, error) {
+	rows, err := db.QueryContext(rawContext(ctx), "SELECT COLUMN_NAME FROM information_schema.STATISTICS"+
+		" WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", table)
+	if err != nil {
+		return "", fmt.Errorf("softdelete: Purge: reading the primary key of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", err
+		}
+		cols = append(cols, "`"+strings.ReplaceAll(c, "`", "``")+"`")
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if len(cols) == 0 {
+		return col, nil
+	}
+	return strings.Join(cols, ", "), nil
+}
+
+// rewriterOf returns the rewriter of db's softdelete connector.
+func rewriterOf(ctx context.Context, db *sql.DB) (*rewriter, error) {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	var rw *rewriter
+	err = c.Raw(func(dc any) error {
+		if w, ok := dc.(interface{ softdeleteConn() *conn }); ok {
+			rw = w.softdeleteConn().rw
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rw == nil {
+		return nil, errors.New("softdelete: Purge: the database does not use the softdelete driver; open it with sql.Open(\"softdelete\", dsn)")
+	}
+	return rw, nil
+}
+
+// rawContext is ctx for statements that must go as written: purges see
+// every row.
+func rawContext(ctx context.Context) context.Context {
+	return WithForce(WithIncludeDeleted(ctx))
+}
+
+// count returns how many rows the plan would purge.
+func (p *purgePlan) count(ctx context.Context, db *sql.DB) (int64, error) {
+	var n int64
+	q := "SELECT count(*) FROM " + p.from + " WHERE " + p.where
+	if err := db.QueryRowContext(rawContext(ctx), q, p.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("softdelete: Purge %s: counting: %w", p.table, err)
+	}
+	return n, nil
+}
+
+// run deletes batch after batch until one deletes fewer than a full batch,
+// adding each to res.
+func (p *purgePlan) run(ctx context.Context, db *sql.DB, o PurgeOptions, res *PurgeResult) error {
+	q := fmt.Sprintf("%s%d%s", p.del, o.BatchSize, p.limitAt)
+	for batch := 1; ; batch++ {
+		n, err := p.batch(ctx, db, q)
+		if err != nil {
+			return fmt.Errorf("softdelete: Purge %s: batch %d: %w (%d rows purged before it stay purged; run Purge again to finish)",
+				p.table, batch, err, res.Rows[p.table])
+		}
+		res.Batches++
+		res.Rows[p.table] += n
+		if p.logger != nil {
+			p.logger.Info("softdelete: purge", "table", p.table, "rows", n, "cutoff", p.cutoff.UTC(), "batch", batch)
+		}
+		if o.Progress != nil {
+			o.Progress(PurgeProgress{Table: p.table, Batch: batch, Rows: n, Total: res.Rows[p.table]})
+		}
+		if n < int64(o.BatchSize) {
+			return nil
+		}
+	}
+}
+
+// batch runs one batch's DELETE in a transaction of its own.
+func (p *purgePlan) batch(ctx context.Context, db *sql.DB, q string) (int64, error) {
+	ctx = rawContext(ctx)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	r, err := tx.ExecContext(ctx, q, p.args...)
+	if err != nil {
+		_ = tx.Rollback()
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		_ = tx.Rollback()
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
