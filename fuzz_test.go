@@ -375,7 +375,7 @@ func fzRegionName(k int) string { return fmt.Sprintf("`sdregion%d_`", k) }
 
 // fzParses reports whether sqlparser reads every statement of q that has
 // code, pre-lexed without regions.
-func fzParses(d dialect, q string) bool {
+func fzParses(d *dialect, q string) bool {
 	sts, err := lexStatements(q, d)
 	if err != nil {
 		return false
@@ -491,7 +491,7 @@ func fzCheckWords(ist, ost *lexed, bad func(string, ...any)) {
 
 // fzSQLiteLit writes a literal of the stamp expression (which
 // sqlparser printed MySQL style) as the printer does for the dialect.
-func fzSQLiteLit(s string, d dialect) string {
+func fzSQLiteLit(s string, d *dialect) string {
 	if d != dialectSQLite || len(s) < 2 || s[0] != '\'' {
 		return s
 	}

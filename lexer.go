@@ -207,14 +207,14 @@ func (e *lexError) Error() string { return fmt.Sprintf("%s at offset %d", e.what
 
 // lexStatements splits q at the semicolons that end statements and pre-lexes
 // each statement for the dialect.
-func lexStatements(q string, d dialect) ([]*lexed, error) { return lex(q, d, nil, false) }
+func lexStatements(q string, d *dialect) ([]*lexed, error) { return lex(q, d, nil, false) }
 
 // lex is lexStatements that also notes, with ts, the statements that name
 // a soft-delete table inside a literal or a comment (lexed.hidden), and,
 // withRegions, hands sqlparser the regions it need not read as literals
 // (see region): the rewriter's reading. Tests that check a rewrite read
 // its output without regions.
-func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) {
+func lex(q string, d *dialect, ts *tableSet, withRegions bool) ([]*lexed, error) {
 	if len(q) > math.MaxInt32 {
 		return nil, &lexError{"statement longer than 2 GiB", 0}
 	}
@@ -379,7 +379,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
 
-		case c == '\f' || c == '\v' && d == dialectMySQL:
+		case c == '\f' || c == '\v' && d.lex.verticalTabBlank:
 			// Blanks to the database (SQLite's tokenizer rejects \v), not
 			// to sqlparser.
 			flush(i)
@@ -400,7 +400,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			mark = i
 
 		case c == '/' && next == '*':
-			if d == dialectMySQL && versionedCommentAt(q, i) {
+			if d.lex.versionedComments && versionedCommentAt(q, i) {
 				// /*!50000 ... */ (MySQL) and /*M!100100 ... */ (MariaDB):
 				// the server runs the text inside if its version is at
 				// least the one given (5 digits, or 6 after M!). MySQL
@@ -433,7 +433,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			}
 			end := i + 2 + j + 2
 			cur.hide(q[i:end], ts)
-			if d != dialectMySQL || cur.empty { // MySQL optimizer hints stay
+			if !d.lex.optimizerHints || cur.empty { // MySQL optimizer hints stay
 				flush(i)
 				cur.parse = append(cur.parse, ' ')
 				mark = end
@@ -448,16 +448,16 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			i += 2
 			mark = i
 
-		case c == '\'' || c == '"' && d == dialectMySQL:
+		case c == '\'' || c == '"' && d.lex.doubleQuotedStrings:
 			code(i)
-			j, err := scanQuoted(q, i, c, d == dialectMySQL)
+			j, err := scanQuoted(q, i, c, d.lex.backslashEscapes)
 			if err != nil {
 				return nil, err
 			}
 			if prevWord == "as" || prevWord == "separator" {
 				// The grammar wants a real string here (an alias or a
 				// GROUP_CONCAT separator): hand it over as one.
-				if d != dialectMySQL {
+				if !d.lex.backslashEscapes { // sqlparser reads strings as MySQL does
 					flush(i)
 					cur.parse = append(cur.parse, mysqlString(q[i:j], d)...)
 					mark = j
@@ -468,7 +468,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			prevWord = ""
 			i = j
 
-		case c == '`' || c == '"' || c == '[' && d == dialectSQLite:
+		case c == '`' || c == '"' || c == '[' && d.lex.bracketIdents:
 			code(i)
 			closer := c
 			if c == '[' {
@@ -499,7 +499,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 		case c == '?':
 			code(i)
 			j := i + 1
-			if d == dialectSQLite {
+			if d.lex.numberedParams {
 				for j < n && q[j] >= '0' && q[j] <= '9' {
 					j++
 				}
@@ -507,7 +507,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			addLit(i, j, j == i+1)
 			i = j
 
-		case d == dialectSQLite && (c == ':' || c == '@' || c == '$' || c == '#'):
+		case d.lex.numberedParams && (c == ':' || c == '@' || c == '$' || c == '#'):
 			code(i)
 			j, ok := scanSQLiteVariable(q, i)
 			if !ok {
@@ -530,17 +530,17 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				return nil, &lexError{"stray '@'", i}
 			}
 			j := i + 1
-			if d == dialectMySQL && next == '@' {
+			if d.lex.variables && next == '@' {
 				j++
 			}
-			if d == dialectMySQL && j < n && (q[j] == '\'' || q[j] == '"' || q[j] == '`') {
+			if d.lex.variables && j < n && (q[j] == '\'' || q[j] == '"' || q[j] == '`') {
 				k, err := scanQuoted(q, j, q[j], q[j] != '`')
 				if err != nil {
 					return nil, err
 				}
 				j = k
 			} else {
-				for j < n && (wordByte[q[j]] || q[j] == '.' && d == dialectMySQL) {
+				for j < n && (wordByte[q[j]] || q[j] == '.' && d.lex.variables) {
 					j++
 				}
 			}
@@ -548,7 +548,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 				i++
 				break
 			}
-			if d == dialectMySQL && j > i+1 && q[j-1] != '\'' && q[j-1] != '"' && q[j-1] != '`' {
+			if d.lex.variables && j > i+1 && q[j-1] != '\'' && q[j-1] != '"' && q[j-1] != '`' {
 				// A MySQL variable: sqlparser reads @name and @@scope.name
 				// as identifiers, which keeps SET @v = ... parseable.
 				if k := skipBlanks(q, j); k > j && k < n && q[k] == '.' {
@@ -586,7 +586,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			j := scanWord(q, i)
 			w := q[i:j]
 			if j < n && q[j] == '\'' && isLiteralPrefix(w, d) {
-				k, err := scanQuoted(q, j, '\'', d == dialectMySQL)
+				k, err := scanQuoted(q, j, '\'', d.lex.backslashEscapes)
 				if err != nil {
 					return nil, err
 				}
@@ -603,7 +603,7 @@ func lex(q string, d dialect, ts *tableSet, withRegions bool) ([]*lexed, error) 
 			if lw == "select" {
 				selects++
 			}
-			if d == dialectMySQL && selectModifiers[lw] && selectOptionWords[prevWord] {
+			if d.lex.selectModifiers && selectModifiers[lw] && selectOptionWords[prevWord] {
 				// sqlparser does not know these SELECT options; keep them
 				// for the printer instead of letting it read a column.
 				if selects == 1 {
@@ -835,14 +835,14 @@ func isBlank(c byte) bool {
 
 // isLiteralPrefix reports whether w, written right before a quote, makes the
 // quoted text one literal: X'..', B'..', N'..' or a charset introducer.
-func isLiteralPrefix(w string, d dialect) bool {
+func isLiteralPrefix(w string, d *dialect) bool {
 	switch strings.ToLower(w) {
 	case "x":
 		return true
 	case "b", "n":
-		return d == dialectMySQL
+		return d.lex.charsetPrefixes
 	}
-	return d == dialectMySQL && w[0] == '_'
+	return d.lex.charsetPrefixes && w[0] == '_'
 }
 
 // scanQuoted returns the offset just past the quoted text that starts at
@@ -872,8 +872,8 @@ func scanQuoted(q string, i int, closer byte, backslash bool) (int, error) {
 
 // mysqlString turns a string literal of dialect d into one that sqlparser's
 // MySQL tokenizer decodes to the same value.
-func mysqlString(s string, d dialect) string {
-	if d == dialectMySQL {
+func mysqlString(s string, d *dialect) string {
+	if d.lex.backslashEscapes { // sqlparser's own reading
 		return s
 	}
 	body := strings.ReplaceAll(s[1:len(s)-1], "''", "'")

@@ -27,20 +27,9 @@ func (l *lexed) offsetOf(lw string) int {
 	return -1
 }
 
-// concatFix is the fix for the || operator, in the dialect's terms.
-func concatFix(d dialect) string {
-	if d == dialectSQLite {
-		return "write OR for a logical or; to join strings, concat(a, b) (SQLite 3.44 or later) or printf('%s%s', a, b)"
-	}
-	return "write OR for a logical or, concat(a, b) to join strings"
-}
-
 // upsertFix is the fix for a REPLACE of table, in the dialect's terms.
-func upsertFix(d dialect, table string) string {
-	upsert := "INSERT INTO " + table + " ... ON DUPLICATE KEY UPDATE"
-	if d == dialectSQLite {
-		upsert = "INSERT INTO " + table + " ... ON CONFLICT (key) DO UPDATE SET ..."
-	}
+func upsertFix(d *dialect, table string) string {
+	upsert := fmt.Sprintf(d.upsert, table)
 	return orRaw(fmt.Sprintf("use %s, which keeps the row; or use softdelete.WithForce(ctx) to let REPLACE delete the rows it replaces", upsert))
 }
 
@@ -198,7 +187,7 @@ func (r *rewriter) alterTable(st *lexed, from int) (string, []int) {
 			// MySQL: RENAME [TO|AS] t. SQLite: RENAME TO t, and
 			// RENAME [COLUMN] a TO b renames a column.
 			if next.lower == "" || !next.quoted && alterWords[next.lower] ||
-				r.d == dialectSQLite && (next.quoted || next.lower != "to") {
+				r.d.renameNeedsTo && (next.quoted || next.lower != "to") {
 				continue
 			}
 			return "ALTER TABLE ... RENAME", []int{name}

@@ -68,7 +68,7 @@ func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 // rewriter rewrites statements for one configuration. It is pure: SQL text
 // and a mode in, SQL text out; the cache only remembers its answers.
 type rewriter struct {
-	d      dialect
+	d      *dialect
 	tables *tableSet
 	now    sqlparser.Expr // what a soft DELETE stamps
 	cache  *cache         // nil when disabled
@@ -101,7 +101,7 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, byMode, session b
 		}
 	}
 	if m.raw() {
-		return q, true, r.d == dialectMySQL && sessionSensitive(q), nil
+		return q, true, r.d.session != nil && r.d.session.sensitive(q), nil
 	}
 	if !m.restore && !r.tables.mentionedIn(q) {
 		if m.onlyPrimary {
@@ -109,7 +109,7 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, byMode, session b
 				return "", true, false, err
 			}
 		}
-		if r.d != dialectMySQL || !sessionSensitive(q) {
+		if r.d.session == nil || !r.d.session.sensitive(q) {
 			return q, false, false, nil
 		}
 	}
@@ -155,8 +155,8 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err
 		}
 		outs[i], changed = o, changed || ch
 	}
-	if r.d == dialectMySQL {
-		if session, err = checkSessionStatements(stmts); err != nil {
+	if r.d.session != nil {
+		if session, err = r.d.session.checkAfter(stmts); err != nil {
 			return "", false, err
 		}
 	}
@@ -212,8 +212,8 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 	if st.empty {
 		return st.text, false, nil
 	}
-	if r.d == dialectMySQL {
-		if err := r.checkSession(st); err != nil {
+	if r.d.session != nil {
+		if err := r.d.session.check(st); err != nil {
 			return "", false, err
 		}
 	}
@@ -310,7 +310,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
 		// reads it as concatenation. Printing it back as OR could change
 		// the statement's meaning, so refuse.
-		return "", false, &RefusedError{Table: table, Reason: "the || operator is OR to sqlparser but string concatenation to SQLite (and to MySQL with PIPES_AS_CONCAT)", Fix: orRaw(concatFix(r.d))}
+		return "", false, &RefusedError{Table: table, Reason: "the || operator is OR to sqlparser but string concatenation to SQLite (and to MySQL with PIPES_AS_CONCAT)", Fix: orRaw(r.d.concatFix)}
 	}
 	txt, err := r.print(st, out, table)
 	if err != nil {
@@ -633,7 +633,7 @@ func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (str
 	if !s.changed {
 		return st.text, false, nil
 	}
-	if _, isUpdate := out.(*sqlparser.Update); isUpdate && st.firstWord() == "delete" && r.d == dialectMySQL {
+	if _, isUpdate := out.(*sqlparser.Update); isUpdate && st.firstWord() == "delete" && !r.d.updateReturning {
 		return "", false, &RefusedError{Table: s.firstSoft, Reason: "a soft DELETE ... RETURNING would be an UPDATE ... RETURNING, which MySQL and MariaDB do not have",
 			Fix: orRaw("drop RETURNING and read the rows first in the same transaction, or use softdelete.WithForce(ctx) for a real DELETE")}
 	}
@@ -918,7 +918,7 @@ func (s *scope) findSubqueries(node sqlparser.SQLNode) {
 func (s *scope) placeAll(exprs sqlparser.TableExprs) []sqlparser.Expr {
 	var preds []sqlparser.Expr
 	for i, te := range exprs {
-		if i > 0 && s.r.d == dialectSQLite && len(preds) > 0 {
+		if i > 0 && s.r.d.commaBindsLikeJoin && len(preds) > 0 {
 			if j := rightJoinOnSpine(te); j != nil {
 				if j.Condition.On == nil {
 					s.refuse(s.firstSoft, orRaw("write the RIGHT JOIN with ON"), "SQLite puts the tables before a comma on the nullable side of a RIGHT JOIN, and a join without ON has no place for their filter")
@@ -1030,7 +1030,7 @@ func (s *scope) attach(j *sqlparser.JoinTableExpr, side sqlparser.TableExpr, pre
 	}
 	// The wrapped table is a derived table: it has no schema to qualify
 	// it by, and no SQLite rowid.
-	if !tn.Qualifier.IsEmpty() || s.r.d == dialectSQLite && (s.st.has("rowid") || s.st.has("oid") || s.st.has("_rowid_")) {
+	if !tn.Qualifier.IsEmpty() || s.r.d.rowid && (s.st.has("rowid") || s.st.has("oid") || s.st.has("_rowid_")) {
 		s.refuse(strings.ToLower(tn.Name.String()), orRaw("write the join with ON"), "the nullable side of a USING or NATURAL join is filtered as a derived table, which has no schema qualifier or rowid")
 		return
 	}

@@ -122,7 +122,7 @@ type schemaGate struct {
 	lock   chan struct{} // one check at a time, waiting as long as the context allows
 	mode   CheckMode
 	logger *slog.Logger // nil: silent
-	d      dialect
+	d      *dialect
 	tables []*softTable
 	model  atomic.Pointer[schemaModel] // the last schema read
 	checks atomic.Int64                // checks run, for tests
@@ -275,7 +275,7 @@ func (c *Connector) Reload(ctx context.Context) error {
 // needsSchemaCheck reports whether a statement of q is one the schema
 // check must precede: anything but DDL and session or transaction control,
 // whose first word schemaFreeWords lists. An empty statement needs none.
-func needsSchemaCheck(q string, d dialect) bool {
+func needsSchemaCheck(q string, d *dialect) bool {
 	for i := 0; i < len(q); {
 		j := skipBlanksAndComments(q, i, d)
 		if j < len(q) && q[j] != ';' {

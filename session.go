@@ -61,6 +61,9 @@ func (e *SessionError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrUnsafeSession) true.
 func (e *SessionError) Is(target error) bool { return target == ErrUnsafeSession }
 
+// mysqlSession are MySQL's session rules (dialectMySQL.session).
+type mysqlSession struct{}
+
 // sessionSafeWords start the statements that cannot change how the
 // session reads SQL (when they hold no versioned comment): the rewritten
 // kinds, reads of metadata, transactions and DDL. Everything else (SET,
@@ -109,13 +112,13 @@ func sessionSafeStart(q string, i int) bool {
 	return false
 }
 
-// sessionSensitive reports whether q may hold a MySQL statement that can
+// sensitive reports whether q may hold a MySQL statement that can
 // change how the session reads SQL or that checkSession refuses: one that
 // does not start with a word of sessionSafeWords (after blanks and comments
 // as the lexer reads them), or any versioned comment, whose text is code.
 // It looks at the start of q and after every ';', without allocating; a ';'
 // inside a string only costs a look, and a false alarm only the slow path.
-func sessionSensitive(q string) bool {
+func (mysqlSession) sensitive(q string) bool {
 	if hasVersionedComment(q) {
 		return true
 	}
@@ -157,7 +160,7 @@ func hasVersionedComment(q string) bool {
 // that dialect d's lexer reads as neither a blank nor a comment. On MySQL
 // a versioned comment (/*!NNNNN ...*/, /*M!...*/) is code: it stops there.
 // An unterminated comment runs to the end.
-func skipBlanksAndComments(q string, i int, d dialect) int {
+func skipBlanksAndComments(q string, i int, d *dialect) int {
 	for i < len(q) {
 		switch {
 		case isBlankIn(q[i], d):
@@ -168,7 +171,7 @@ func skipBlanksAndComments(q string, i int, d dialect) int {
 				return len(q)
 			}
 			i += k + 1
-		case strings.HasPrefix(q[i:], "/*") && !(d == dialectMySQL && versionedCommentAt(q, i)):
+		case strings.HasPrefix(q[i:], "/*") && !(d.lex.versionedComments && versionedCommentAt(q, i)):
 			k := strings.Index(q[i+2:], "*/")
 			if k < 0 {
 				return len(q)
@@ -183,21 +186,21 @@ func skipBlanksAndComments(q string, i int, d dialect) int {
 
 // isBlankIn reports whether dialect d reads c as a blank (SQLite's
 // tokenizer rejects \v).
-func isBlankIn(c byte, d dialect) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' && d == dialectMySQL
+func isBlankIn(c byte, d *dialect) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' && d.lex.verticalTabBlank
 }
 
 // lineCommentAt reports whether a comment that runs to the end of the line
 // starts at q[i] in dialect d: "--" (on MySQL followed by a blank, a
 // control character or the end of the text), and MySQL's "#".
-func lineCommentAt(q string, i int, d dialect) bool {
+func lineCommentAt(q string, i int, d *dialect) bool {
 	switch {
 	case q[i] == '#':
-		return d == dialectMySQL
+		return d.lex.hashComments
 	case q[i] != '-' || i+1 >= len(q) || q[i+1] != '-':
 		return false
 	}
-	return d != dialectMySQL || i+2 >= len(q) || q[i+2] <= ' ' || q[i+2] == 0x7f
+	return !d.lex.dashCommentBlank || i+2 >= len(q) || q[i+2] <= ' ' || q[i+2] == 0x7f
 }
 
 // versionedCommentAt reports whether a MySQL versioned comment, whose text
@@ -226,11 +229,11 @@ func changesSession(st *lexed) bool {
 	return !st.empty && (st.versioned || !sessionSafeWords[st.firstWord()])
 }
 
-// checkSessionStatements refuses a MySQL multi-statement string in which a
+// checkAfter refuses a MySQL multi-statement string in which a
 // statement that may change the session is followed by another: no check
 // can run between them. It reports whether the session must be checked
 // after the text runs.
-func checkSessionStatements(stmts []*lexed) (bool, error) {
+func (mysqlSession) checkAfter(stmts []*lexed) (bool, error) {
 	changing := false
 	for _, st := range stmts {
 		if st.empty {
@@ -249,12 +252,12 @@ func checkSessionStatements(stmts []*lexed) (bool, error) {
 // differently from softdelete's lexer.
 var unsafeSQLModeWords = []string{"ansi", "no_backslash_escapes", "postgresql", "oracle", "mssql", "db2", "maxdb"}
 
-// checkSession refuses the MySQL statements that obviously make the server
+// check refuses the MySQL statements that obviously make the server
 // read later statements differently from softdelete's lexer (sql_mode,
 // character set) or run SQL softdelete never sees (PREPARE, EXECUTE,
 // DEALLOCATE, also inside compound statements). The server-side check
 // after a statement that changes the session is the guarantee.
-func (r *rewriter) checkSession(st *lexed) error {
+func (mysqlSession) check(st *lexed) error {
 	if err := checkPrepared(st); err != nil {
 		return err
 	}

@@ -143,7 +143,7 @@ func TestSkipBlanksAndCommentsIsTheLexers(t *testing.T) {
 		"/*!40101 SET a */", "/*M!100000 SET a */", "/*!SET a*/", "/* x /*! */ SET a", "-- /*!\nSET a", "/*+ hint */ SET a",
 		"'x'", "`set`", "(SELECT 1)", "-1", "--1", "- - x",
 	}
-	for _, d := range []dialect{dialectMySQL, dialectSQLite} {
+	for _, d := range []*dialect{dialectMySQL, dialectSQLite} {
 		for _, q := range inputs {
 			stmts, err := lexStatements(q, d)
 			if err != nil || len(stmts) != 1 {
@@ -274,7 +274,7 @@ func TestSessionSensitiveCoversTheLexer(t *testing.T) {
 			continue
 		}
 		for _, st := range stmts {
-			if (changesSession(st) || checkPrepared(st) != nil) && !sessionSensitive(q) {
+			if (changesSession(st) || checkPrepared(st) != nil) && !dialectMySQL.session.sensitive(q) {
 				t.Fatalf("%q: the lexer sees a statement to check, the fast path does not", q)
 			}
 		}
