@@ -217,4 +217,3 @@ func isDual(from sqlparser.TableExprs) bool {
 	tn, ok := t.Expr.(sqlparser.TableName)
 	return ok && tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual")
 }
-
