@@ -24,6 +24,8 @@ type printer struct {
 	err     error
 }
 
+// print writes node as SQL and checks that every literal was written
+// back exactly once.
 func (p *printer) print(node sqlparser.SQLNode) (string, error) {
 	if len(p.lits) <= len(p.seen8) {
 		p.seen = p.seen8[:len(p.lits)]
@@ -57,53 +59,84 @@ func (p *printer) litIndex(v *sqlparser.SQLVal) int {
 	return n
 }
 
+// format writes one node: the printer's own methods write the bind
+// variables, the nodes whose SQL differs between dialects, and the common
+// nodes (without sqlparser's Myprintf, which allocates for every
+// argument); every other node prints as sqlparser prints it, calling back
+// into format for its children.
 func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
-	switch n := node.(type) {
-	case *sqlparser.SQLVal:
-		switch n.Type {
-		case sqlparser.ValArg:
-			i := p.litIndex(n)
-			if i < 0 {
-				p.fail(fmt.Errorf("softdelete: internal error: unexpected bind variable %s", n.Val))
-				return
-			}
-			if p.lits[i].positional {
-				if i < p.lastPos {
-					p.fail(fmt.Errorf("softdelete: the rewrite would reorder the ? placeholders; refusing it"))
-				}
-				p.lastPos = i
-			}
-			p.seen[i]++
-			buf.WriteString(p.lits[i].text)
-			return
-		case sqlparser.StrVal:
-			if p.d.print.doubledQuoteStrings {
-				buf.WriteByte('\'')
-				buf.WriteString(strings.ReplaceAll(string(n.Val), "'", "''"))
-				buf.WriteByte('\'')
-				return
-			}
-		}
-	case *sqlparser.Select:
-		buf.WriteString("select ")
-		p.format(buf, n.Comments)
-		buf.WriteString(n.Cache)
-		buf.WriteString(n.Distinct)
-		buf.WriteString(n.Hints)
-		p.format(buf, n.SelectExprs)
-		// sqlparser puts "dual" where there was no FROM. SQLite has no
-		// dual; MySQL needs it only before WHERE, HAVING or a lock.
-		if !isDual(n.From) || p.d.print.dualBeforeWhere && (n.Where != nil || n.Having != nil || n.Lock != "") {
-			buf.WriteString(" from ")
-			p.format(buf, n.From)
-		}
-		p.format(buf, n.Where)
-		p.format(buf, n.GroupBy)
-		p.format(buf, n.Having)
-		p.format(buf, n.OrderBy)
-		p.format(buf, n.Limit)
-		buf.WriteString(n.Lock)
+	if p.formatExpr(buf, node) || p.formatClause(buf, node) || p.formatDialectNode(buf, node) {
 		return
+	}
+	node.Format(buf)
+}
+
+// formatExpr writes the common expression nodes and names; it reports
+// whether node was one.
+func (p *printer) formatExpr(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) bool {
+	switch n := node.(type) {
+	case *sqlparser.ColName:
+		if !n.Qualifier.IsEmpty() {
+			p.tableName(buf, n.Qualifier)
+			buf.WriteByte('.')
+		}
+		p.ident(buf, n.Name.String())
+	case sqlparser.TableName:
+		p.tableName(buf, n)
+	case *sqlparser.ComparisonExpr:
+		p.format(buf, n.Left)
+		spaced(buf, n.Operator)
+		p.format(buf, n.Right)
+		if n.Escape != nil {
+			buf.WriteString(" escape ")
+			p.format(buf, n.Escape)
+		}
+	case *sqlparser.AndExpr:
+		p.format(buf, n.Left)
+		buf.WriteString(" and ")
+		p.format(buf, n.Right)
+	case *sqlparser.OrExpr:
+		p.format(buf, n.Left)
+		buf.WriteString(" or ")
+		p.format(buf, n.Right)
+	case *sqlparser.ParenExpr:
+		buf.WriteByte('(')
+		p.format(buf, n.Expr)
+		buf.WriteByte(')')
+	case *sqlparser.IsExpr:
+		p.format(buf, n.Expr)
+		buf.WriteByte(' ')
+		buf.WriteString(n.Operator)
+	case *sqlparser.AliasedExpr:
+		p.format(buf, n.Expr)
+		if !n.As.IsEmpty() {
+			buf.WriteString(" as ")
+			p.ident(buf, n.As.String())
+		}
+	case *sqlparser.StarExpr:
+		if !n.TableName.IsEmpty() {
+			p.tableName(buf, n.TableName)
+			buf.WriteByte('.')
+		}
+		buf.WriteByte('*')
+	case *sqlparser.ConvertExpr:
+		buf.Myprintf("cast(%v as %v)", n.Expr, n.Type)
+	case sqlparser.ColIdent:
+		p.ident(buf, n.String())
+	case sqlparser.TableIdent:
+		p.ident(buf, n.String())
+	default:
+		return false
+	}
+	return true
+}
+
+// formatClause writes the statements and clauses a rewrite builds or
+// changes; it reports whether node was one.
+func (p *printer) formatClause(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) bool {
+	switch n := node.(type) {
+	case *sqlparser.Select:
+		p.formatSelect(buf, n)
 	case *sqlparser.Update:
 		buf.WriteString("update ")
 		p.format(buf, n.Comments)
@@ -113,7 +146,6 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 		p.format(buf, n.Where)
 		p.format(buf, n.OrderBy)
 		p.format(buf, n.Limit)
-		return
 	case sqlparser.UpdateExprs:
 		for i, e := range n {
 			if i > 0 {
@@ -123,177 +155,177 @@ func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 			buf.WriteString(" = ")
 			p.format(buf, e.Expr)
 		}
-		return
 	case *sqlparser.JoinTableExpr:
-		p.format(buf, n.LeftExpr)
-		spaced(buf, n.Join)
-		p.format(buf, n.RightExpr)
-		if n.Condition.On != nil {
-			buf.WriteString(" on ")
-			p.format(buf, n.Condition.On)
+		p.formatJoin(buf, n)
+	case *sqlparser.Where:
+		if n != nil && n.Expr != nil {
+			spaced(buf, n.Type)
+			p.format(buf, n.Expr)
 		}
-		if n.Condition.Using != nil {
-			buf.WriteString(" using ")
-			p.format(buf, n.Condition.Using)
-		}
-		return
 	case sqlparser.OrderBy:
 		for i, o := range n {
-			if i == 0 {
-				buf.WriteString(" order by ")
-			} else {
-				buf.WriteString(", ")
-			}
+			buf.WriteString(listSeparator(i, " order by "))
 			p.format(buf, o)
 		}
-		return
 	case sqlparser.GroupBy:
 		for i, e := range n {
-			if i == 0 {
-				buf.WriteString(" group by ")
-			} else {
-				buf.WriteString(", ")
-			}
+			buf.WriteString(listSeparator(i, " group by "))
 			p.format(buf, e)
 		}
-		return
-	case *sqlparser.StarExpr:
-		if !n.TableName.IsEmpty() {
-			p.tableName(buf, n.TableName)
-			buf.WriteByte('.')
-		}
-		buf.WriteByte('*')
-		return
 	case *sqlparser.Limit:
-		if n == nil {
-			return
+		p.formatLimit(buf, n)
+	case sqlparser.SelectExprs:
+		for i, e := range n {
+			buf.WriteString(listSeparator(i, ""))
+			p.format(buf, e)
 		}
-		buf.WriteString(" limit ")
-		if n.Offset == nil {
-			p.format(buf, n.Rowcount)
-			return
+	case sqlparser.TableExprs:
+		for i, e := range n {
+			buf.WriteString(listSeparator(i, ""))
+			p.format(buf, e)
 		}
-		// LIMIT a, b and LIMIT b OFFSET a mean the same: print the form
-		// that keeps the parameters in the order they were written.
-		ro, oo := p.order(n.Rowcount), p.order(n.Offset)
-		if ro >= 0 && oo >= 0 && ro < oo {
-			p.format(buf, n.Rowcount)
-			buf.WriteString(" offset ")
-			p.format(buf, n.Offset)
-			return
+	case *sqlparser.AliasedTableExpr:
+		p.formatAliasedTable(buf, n)
+	case *sqlparser.Subquery:
+		buf.WriteByte('(')
+		p.format(buf, n.Select)
+		buf.WriteByte(')')
+	default:
+		return false
+	}
+	return true
+}
+
+// listSeparator is what comes before the i-th item of a list: its
+// keyword before the first, a comma before the others.
+func listSeparator(i int, keyword string) string {
+	if i == 0 {
+		return keyword
+	}
+	return ", "
+}
+
+// formatDialectNode writes the bind variables and the nodes whose SQL
+// differs between dialects (strings, the current time functions); it
+// reports whether it wrote node, and leaves the others to sqlparser.
+func (p *printer) formatDialectNode(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) bool {
+	switch n := node.(type) {
+	case *sqlparser.SQLVal:
+		switch {
+		case n.Type == sqlparser.ValArg:
+			p.formatBindVar(buf, n)
+			return true
+		case n.Type == sqlparser.StrVal && p.d.print.doubledQuoteStrings:
+			buf.WriteByte('\'')
+			buf.WriteString(strings.ReplaceAll(string(n.Val), "'", "''"))
+			buf.WriteByte('\'')
+			return true
 		}
-		p.format(buf, n.Offset)
-		buf.WriteString(", ")
-		p.format(buf, n.Rowcount)
-		return
-	case *sqlparser.ConvertExpr:
-		buf.Myprintf("cast(%v as %v)", n.Expr, n.Type)
-		return
 	case *sqlparser.FuncExpr:
 		if p.d.print.bareCurrentTime && len(n.Exprs) == 0 && n.Qualifier.IsEmpty() {
 			switch name := n.Name.Lowered(); name {
 			case "current_timestamp", "current_date", "current_time":
 				buf.WriteString(name)
-				return
+				return true
 			}
 		}
-	// The nodes below print as sqlparser prints them, without its Myprintf,
-	// which allocates for every argument: a rewrite is mostly these.
-	case *sqlparser.ColName:
-		if !n.Qualifier.IsEmpty() {
-			p.tableName(buf, n.Qualifier)
-			buf.WriteByte('.')
-		}
-		p.ident(buf, n.Name.String())
-		return
-	case sqlparser.TableName:
-		p.tableName(buf, n)
-		return
-	case *sqlparser.ComparisonExpr:
-		p.format(buf, n.Left)
-		spaced(buf, n.Operator)
-		p.format(buf, n.Right)
-		if n.Escape != nil {
-			buf.WriteString(" escape ")
-			p.format(buf, n.Escape)
-		}
-		return
-	case *sqlparser.AndExpr:
-		p.format(buf, n.Left)
-		buf.WriteString(" and ")
-		p.format(buf, n.Right)
-		return
-	case *sqlparser.OrExpr:
-		p.format(buf, n.Left)
-		buf.WriteString(" or ")
-		p.format(buf, n.Right)
-		return
-	case *sqlparser.ParenExpr:
-		buf.WriteByte('(')
-		p.format(buf, n.Expr)
-		buf.WriteByte(')')
-		return
-	case *sqlparser.IsExpr:
-		p.format(buf, n.Expr)
-		buf.WriteByte(' ')
-		buf.WriteString(n.Operator)
-		return
-	case *sqlparser.Where:
-		if n == nil || n.Expr == nil {
-			return
-		}
-		spaced(buf, n.Type)
-		p.format(buf, n.Expr)
-		return
-	case *sqlparser.AliasedExpr:
-		p.format(buf, n.Expr)
-		if !n.As.IsEmpty() {
-			buf.WriteString(" as ")
-			p.ident(buf, n.As.String())
-		}
-		return
-	case sqlparser.SelectExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			p.format(buf, e)
-		}
-		return
-	case sqlparser.TableExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			p.format(buf, e)
-		}
-		return
-	case *sqlparser.AliasedTableExpr:
-		p.format(buf, n.Expr)
-		if n.Partitions != nil {
-			p.format(buf, n.Partitions)
-		}
-		if !n.As.IsEmpty() {
-			buf.WriteString(" as ")
-			p.ident(buf, n.As.String())
-		}
-		if n.Hints != nil {
-			p.format(buf, n.Hints)
-		}
-		return
-	case *sqlparser.Subquery:
-		buf.WriteByte('(')
-		p.format(buf, n.Select)
-		buf.WriteByte(')')
-		return
-	case sqlparser.ColIdent:
-		p.ident(buf, n.String())
-		return
-	case sqlparser.TableIdent:
-		p.ident(buf, n.String())
+	}
+	return false
+}
+
+// formatBindVar writes back the user's text that the bind variable :pN
+// stands for, checking that positional parameters keep their order.
+func (p *printer) formatBindVar(buf *sqlparser.TrackedBuffer, n *sqlparser.SQLVal) {
+	i := p.litIndex(n)
+	if i < 0 {
+		p.fail(fmt.Errorf("softdelete: internal error: unexpected bind variable %s", n.Val))
 		return
 	}
-	node.Format(buf)
+	if p.lits[i].positional {
+		if i < p.lastPos {
+			p.fail(fmt.Errorf("softdelete: the rewrite would reorder the ? placeholders; refusing it"))
+		}
+		p.lastPos = i
+	}
+	p.seen[i]++
+	buf.WriteString(p.lits[i].text)
+}
+
+// formatSelect writes a SELECT. sqlparser puts "dual" where there was no
+// FROM: SQLite has no dual; MySQL needs it only before WHERE, HAVING or a
+// lock.
+func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select) {
+	buf.WriteString("select ")
+	p.format(buf, n.Comments)
+	buf.WriteString(n.Cache)
+	buf.WriteString(n.Distinct)
+	buf.WriteString(n.Hints)
+	p.format(buf, n.SelectExprs)
+	if !isDual(n.From) || p.d.print.dualBeforeWhere && (n.Where != nil || n.Having != nil || n.Lock != "") {
+		buf.WriteString(" from ")
+		p.format(buf, n.From)
+	}
+	p.format(buf, n.Where)
+	p.format(buf, n.GroupBy)
+	p.format(buf, n.Having)
+	p.format(buf, n.OrderBy)
+	p.format(buf, n.Limit)
+	buf.WriteString(n.Lock)
+}
+
+// formatJoin writes a join with its condition.
+func (p *printer) formatJoin(buf *sqlparser.TrackedBuffer, n *sqlparser.JoinTableExpr) {
+	p.format(buf, n.LeftExpr)
+	spaced(buf, n.Join)
+	p.format(buf, n.RightExpr)
+	if n.Condition.On != nil {
+		buf.WriteString(" on ")
+		p.format(buf, n.Condition.On)
+	}
+	if n.Condition.Using != nil {
+		buf.WriteString(" using ")
+		p.format(buf, n.Condition.Using)
+	}
+}
+
+// formatLimit writes a LIMIT. LIMIT a, b and LIMIT b OFFSET a mean the
+// same: it prints the form that keeps the parameters in the order they
+// were written.
+func (p *printer) formatLimit(buf *sqlparser.TrackedBuffer, n *sqlparser.Limit) {
+	if n == nil {
+		return
+	}
+	buf.WriteString(" limit ")
+	if n.Offset == nil {
+		p.format(buf, n.Rowcount)
+		return
+	}
+	ro, oo := p.bindIndexOf(n.Rowcount), p.bindIndexOf(n.Offset)
+	if ro >= 0 && oo >= 0 && ro < oo {
+		p.format(buf, n.Rowcount)
+		buf.WriteString(" offset ")
+		p.format(buf, n.Offset)
+		return
+	}
+	p.format(buf, n.Offset)
+	buf.WriteString(", ")
+	p.format(buf, n.Rowcount)
+}
+
+// formatAliasedTable writes a table (or derived table) with its
+// partitions, alias and index hints.
+func (p *printer) formatAliasedTable(buf *sqlparser.TrackedBuffer, n *sqlparser.AliasedTableExpr) {
+	p.format(buf, n.Expr)
+	if n.Partitions != nil {
+		p.format(buf, n.Partitions)
+	}
+	if !n.As.IsEmpty() {
+		buf.WriteString(" as ")
+		p.ident(buf, n.As.String())
+	}
+	if n.Hints != nil {
+		p.format(buf, n.Hints)
+	}
 }
 
 // spaced writes s with a blank on each side.
@@ -320,8 +352,9 @@ func (p *printer) fail(err error) {
 	}
 }
 
-// order returns the literal index of a bind variable, or -1.
-func (p *printer) order(e sqlparser.Expr) int {
+// bindIndexOf returns the literal index of an expression that is a bind
+// variable :pN, or -1.
+func (p *printer) bindIndexOf(e sqlparser.Expr) int {
 	if v, ok := e.(*sqlparser.SQLVal); ok {
 		return p.litIndex(v)
 	}
