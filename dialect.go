@@ -3,8 +3,6 @@ package softdelete
 import (
 	"fmt"
 	"strings"
-
-	"github.com/xwb1989/sqlparser"
 )
 
 // dialect is the SQL dialect of an inner driver, as a value: how the
@@ -167,53 +165,4 @@ func driverByPackage(path string) (knownDriver, bool) {
 		}
 	}
 	return knownDriver{}, false
-}
-
-// parseExpr parses one SQL expression, such as the now= option.
-func parseExpr(s string) (e sqlparser.Expr, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			e, err = nil, fmt.Errorf("sqlparser failed on it: %v", p)
-		}
-	}()
-	stmt, err := parse("select " + s)
-	if err != nil {
-		return nil, err
-	}
-	sel, ok := stmt.(*sqlparser.Select)
-	if !ok || len(sel.SelectExprs) != 1 || sel.From == nil || !isDual(sel.From) || sel.Where != nil ||
-		sel.GroupBy != nil || sel.Having != nil || sel.OrderBy != nil || sel.Limit != nil {
-		return nil, fmt.Errorf("not a single expression")
-	}
-	ae, ok := sel.SelectExprs[0].(*sqlparser.AliasedExpr)
-	if !ok || !ae.As.IsEmpty() {
-		return nil, fmt.Errorf("not a single expression")
-	}
-	bad := false
-	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
-		switch n := n.(type) {
-		case *sqlparser.Subquery:
-			bad = true
-		case *sqlparser.SQLVal:
-			bad = bad || n.Type == sqlparser.ValArg
-		}
-		return !bad, nil
-	}, ae.Expr)
-	if bad {
-		return nil, fmt.Errorf("parameters and subqueries are not allowed")
-	}
-	return ae.Expr, nil
-}
-
-// isDual reports whether a FROM clause is sqlparser's stand-in for "no FROM".
-func isDual(from sqlparser.TableExprs) bool {
-	if len(from) != 1 {
-		return false
-	}
-	t, ok := from[0].(*sqlparser.AliasedTableExpr)
-	if !ok || !t.As.IsEmpty() {
-		return false
-	}
-	tn, ok := t.Expr.(sqlparser.TableName)
-	return ok && tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual")
 }

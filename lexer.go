@@ -7,20 +7,16 @@ import (
 	"strings"
 )
 
-// This file holds the two lexical passes of the rewriter.
-//
-// The fast path, tableSet.mentionedIn, decides in one pass and without
-// allocating whether a statement can concern a soft-delete table at all. It
-// looks for table names as words anywhere in the text, strings and comments
-// included: a name inside a literal costs a parse, never a missed rewrite.
+// This file is the lex stage of the rewriter.
 //
 // The pre-lexer, lexStatements, runs only on statements that mention a
-// table. It follows the target dialect's own rules for strings, quoted
-// identifiers, comments and parameters (which sqlparser, a MySQL grammar,
-// gets wrong for SQLite), splits multi-statement strings, and replaces every
-// literal and parameter by a bind variable :pN whose original text the
-// printer writes back verbatim. That keeps placeholders, argument order and
-// each literal's exact bytes, whatever the dialect's escaping rules.
+// table (see classify.go for the fast path that decides it). It follows the
+// target dialect's own rules for strings, quoted identifiers, comments and
+// parameters (which sqlparser, a MySQL grammar, gets wrong for SQLite),
+// splits multi-statement strings, and replaces every literal and parameter
+// by a bind variable :pN whose original text the printer writes back
+// verbatim. That keeps placeholders, argument order and each literal's
+// exact bytes, whatever the dialect's escaping rules.
 
 // wordByte marks the bytes that may appear in an unquoted identifier of
 // MySQL or SQLite (non-ASCII bytes included).
@@ -37,88 +33,6 @@ func lowerASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-// softTable is one table listed in the configuration.
-type softTable struct {
-	name   string // lower case
-	column string // its deleted column
-}
-
-// tableSet is the configured soft-delete tables, looked up by name.
-type tableSet struct {
-	byName         map[string]*softTable // by lower-case name
-	first, last    [256]bool             // first and last bytes of the names, both cases
-	minLen, maxLen int
-	names          []string // sorted, for messages
-}
-
-func newTableSet(tables []*softTable) *tableSet {
-	ts := &tableSet{byName: make(map[string]*softTable, len(tables)), minLen: 1 << 30}
-	for _, t := range tables {
-		ts.byName[t.name] = t
-		bothCases(&ts.first, t.name[0])
-		bothCases(&ts.last, t.name[len(t.name)-1])
-		if n := len(t.name); n < ts.minLen {
-			ts.minLen = n
-		}
-		if n := len(t.name); n > ts.maxLen {
-			ts.maxLen = n
-		}
-		ts.names = append(ts.names, t.name)
-	}
-	return ts
-}
-
-// isName reports whether lw, in lower case, is a soft-delete table's name.
-// A nil set has no names.
-func (ts *tableSet) isName(lw string) bool {
-	return ts != nil && len(lw) >= ts.minLen && len(lw) <= ts.maxLen && ts.first[lw[0]] && ts.last[lw[len(lw)-1]] &&
-		ts.byName[lw] != nil
-}
-
-// bothCases marks byte c (lower case) and its upper case in set.
-func bothCases(set *[256]bool, c byte) {
-	set[c] = true
-	if c >= 'a' && c <= 'z' {
-		set[c-'a'+'A'] = true
-	}
-}
-
-// lookup returns the soft-delete table of that name (any case), or nil.
-func (ts *tableSet) lookup(name string) *softTable {
-	if t, ok := ts.byName[name]; ok {
-		return t
-	}
-	return ts.byName[strings.ToLower(name)]
-}
-
-// mentionedIn reports whether q contains one of the table names as a whole
-// word, case-insensitively, anywhere. It makes one pass and does not
-// allocate.
-func (ts *tableSet) mentionedIn(q string) bool {
-	var buf [maxIdentLen]byte
-	n := len(q)
-	for i := 0; i < n; {
-		if !wordByte[q[i]] {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < n && wordByte[q[j]] {
-			j++
-		}
-		if l := j - i; l >= ts.minLen && l <= ts.maxLen && ts.first[q[i]] && ts.last[q[j-1]] {
-			for k := 0; k < l; k++ {
-				buf[k] = lowerASCII(q[i+k])
-			}
-			if _, ok := ts.byName[string(buf[:l])]; ok {
-				return true
-			}
-		}
-		i = j
-	}
-	return false
 }
 
 // lit is a literal or parameter of the user's text, replaced by :pN for

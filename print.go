@@ -414,3 +414,39 @@ func isKeyword(name string) bool {
 	slot.Store(&keyword{name: name, is: is})
 	return is
 }
+
+// print prints a rewritten statement, with its leading and trailing
+// comments and the MySQL SELECT modifiers sqlparser cannot read.
+func (r *rewriter) print(st *lexed, out sqlparser.Statement, table string) (string, error) {
+	if st.otherMods {
+		return "", &RefusedError{Table: table, Reason: "MySQL SELECT options such as SQL_CALC_FOUND_ROWS are supported on the first SELECT only", Fix: orRaw("move them to the first SELECT, or drop them")}
+	}
+	if len(st.selectMods) > 0 {
+		sel := firstSelect(out)
+		if sel == nil {
+			return "", &RefusedError{Table: table, Reason: "softdelete cannot place the SELECT options " + strings.Join(st.selectMods, " ") + " in its rewrite", Fix: orRaw("drop the options")}
+		}
+		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
+	}
+	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
+	txt, err := p.print(out)
+	if err != nil {
+		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}
+	}
+	return txt, nil
+}
+
+// firstSelect returns the SELECT that comes first in the statement's text.
+func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
+	switch n := stmt.(type) {
+	case *sqlparser.Select:
+		return n
+	case *sqlparser.Union:
+		return firstSelect(n.Left)
+	case *sqlparser.ParenSelect:
+		return firstSelect(n.Select)
+	case *sqlparser.Insert:
+		return firstSelect(n.Rows)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package softdelete
+
+import (
+	"fmt"
+	"strings"
+)
+
+// This file is the classify stage of the rewriter: which texts concern a
+// soft-delete table at all, and which statements that name one may go to
+// the database as written.
+//
+// The fast path, tableSet.mentionedIn, decides in one pass and without
+// allocating whether a statement can concern a soft-delete table at all. It
+// looks for table names as words anywhere in the text, strings and comments
+// included: a name inside a literal costs a parse, never a missed rewrite.
+
+// softTable is one table listed in the configuration.
+type softTable struct {
+	name   string // lower case
+	column string // its deleted column
+}
+
+// tableSet is the configured soft-delete tables, looked up by name.
+type tableSet struct {
+	byName         map[string]*softTable // by lower-case name
+	first, last    [256]bool             // first and last bytes of the names, both cases
+	minLen, maxLen int
+	names          []string // sorted, for messages
+}
+
+func newTableSet(tables []*softTable) *tableSet {
+	ts := &tableSet{byName: make(map[string]*softTable, len(tables)), minLen: 1 << 30}
+	for _, t := range tables {
+		ts.byName[t.name] = t
+		bothCases(&ts.first, t.name[0])
+		bothCases(&ts.last, t.name[len(t.name)-1])
+		if n := len(t.name); n < ts.minLen {
+			ts.minLen = n
+		}
+		if n := len(t.name); n > ts.maxLen {
+			ts.maxLen = n
+		}
+		ts.names = append(ts.names, t.name)
+	}
+	return ts
+}
+
+// isName reports whether lw, in lower case, is a soft-delete table's name.
+// A nil set has no names.
+func (ts *tableSet) isName(lw string) bool {
+	return ts != nil && len(lw) >= ts.minLen && len(lw) <= ts.maxLen && ts.first[lw[0]] && ts.last[lw[len(lw)-1]] &&
+		ts.byName[lw] != nil
+}
+
+// bothCases marks byte c (lower case) and its upper case in set.
+func bothCases(set *[256]bool, c byte) {
+	set[c] = true
+	if c >= 'a' && c <= 'z' {
+		set[c-'a'+'A'] = true
+	}
+}
+
+// lookup returns the soft-delete table of that name (any case), or nil.
+func (ts *tableSet) lookup(name string) *softTable {
+	if t, ok := ts.byName[name]; ok {
+		return t
+	}
+	return ts.byName[strings.ToLower(name)]
+}
+
+// mentionedIn reports whether q contains one of the table names as a whole
+// word, case-insensitively, anywhere. It makes one pass and does not
+// allocate.
+func (ts *tableSet) mentionedIn(q string) bool {
+	var buf [maxIdentLen]byte
+	n := len(q)
+	for i := 0; i < n; {
+		if !wordByte[q[i]] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < n && wordByte[q[j]] {
+			j++
+		}
+		if l := j - i; l >= ts.minLen && l <= ts.maxLen && ts.first[q[i]] && ts.last[q[j-1]] {
+			for k := 0; k < l; k++ {
+				buf[k] = lowerASCII(q[i+k])
+			}
+			if _, ok := ts.byName[string(buf[:l])]; ok {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+// mentioned returns the first soft-delete table named in q, for messages.
+func (r *rewriter) mentioned(q string) string {
+	n := len(q)
+	for i := 0; i < n; {
+		if !wordByte[q[i]] {
+			i++
+			continue
+		}
+		j := scanWord(q, i)
+		if t := r.tables.lookup(strings.ToLower(q[i:j])); t != nil {
+			return t.name
+		}
+		i = j
+	}
+	return "?"
+}
+
+// safeFirstWords start statements that read no rows of any table, when
+// they hold none of the danger words.
+var safeFirstWords = map[string]bool{"show": true, "use": true, "pragma": true, "begin": true, "start": true,
+	"commit": true, "rollback": true, "savepoint": true, "release": true, "optimize": true, "repair": true,
+	"check": true, "checksum": true, "vacuum": true, "reindex": true, "lock": true, "unlock": true,
+	"flush": true, "grant": true, "revoke": true, "attach": true, "detach": true, "kill": true,
+	"explain": true, "describe": true, "desc": true, "analyze": true,
+	"create": true, "alter": true, "drop": true, "rename": true}
+
+// hiddenOK start statements that name tables in strings or comments by
+// nature (SHOW TABLES LIKE 'users', a column COMMENT in DDL) and are passed
+// as written when they hold no danger word.
+var hiddenOK = map[string]bool{"show": true, "describe": true, "desc": true, "pragma": true,
+	"create": true, "alter": true, "drop": true, "rename": true}
+
+// Danger words: a statement passed as written must hold none of them, as
+// they read or change rows (or run code that may).
+var (
+	allDanger = map[string]bool{"select": true, "insert": true, "update": true, "delete": true, "replace": true,
+		"truncate": true, "values": true, "table": true, "handler": true, "load": true, "call": true, "do": true,
+		"execute": true, "prepare": true, "with": true, "into": true}
+	insertDanger = map[string]bool{"select": true, "replace": true, "table": true, "with": true, "delete": true,
+		"truncate": true, "handler": true, "call": true, "execute": true, "prepare": true}
+	// destructive words are refused even under WithIncludeDeleted, which
+	// needs no filter for reads.
+	destructive = map[string]bool{"delete": true, "replace": true, "truncate": true, "call": true,
+		"execute": true, "prepare": true, "do": true, "handler": true, "load": true}
+)
+
+// dangerous returns the first word of st in danger that is used as a
+// keyword (see dangerIndex), or "".
+func (l *lexed) dangerous(danger map[string]bool) string {
+	if i := l.dangerIndex(danger); i >= 0 {
+		return l.words[i].lower
+	}
+	return ""
+}
+
+// dangerIndex returns the index of the first word of st in danger that is
+// used as a keyword, or -1: "table" after an administrative verb (ANALYZE
+// TABLE t, SHOW CREATE TABLE t) and ON DELETE/ON UPDATE of a foreign key or
+// column are not.
+func (l *lexed) dangerIndex(danger map[string]bool) int {
+	for i, w := range l.words {
+		if i == 0 || w.quoted || !danger[w.lower] { // the verb itself is judged apart
+			continue
+		}
+		prev := l.words[i-1].lower
+		switch {
+		case w.lower == "table" && tableVerbs[prev]:
+		case (w.lower == "delete" || w.lower == "update") && prev == "on":
+		default:
+			return i
+		}
+	}
+	return -1
+}
+
+var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": true, "repair": true, "checksum": true,
+	"create": true, "alter": true, "drop": true, "rename": true, "temporary": true, "show": true, "describe": true,
+	"desc": true, "explain": true, "flush": true, "exists": true}
+
+// passable checks a statement that is to be sent as written although it
+// names a soft-delete table.
+func (r *rewriter) passable(st *lexed, first string, m *mode) error {
+	table := r.mentioned(st.text)
+	if st.hidden && !hiddenOK[first] {
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("the table's name is inside a literal or comment of a %s statement, which softdelete cannot check", strings.ToUpper(first)),
+			Fix: orRaw("pass the literal as an argument, or drop the comment")}
+	}
+	danger := allDanger
+	if first == "insert" {
+		danger = insertDanger
+	}
+	if i := st.dangerIndex(danger); i >= 0 {
+		if m.includeAll && !m.onlyPrimary && !m.restore && !m.anyDeletedOnly() && st.dangerous(destructive) == "" {
+			// Under WithIncludeDeleted every table is read unfiltered and
+			// nothing here deletes: as written is exactly right. This is
+			// how a CTE or a window function over soft-delete tables runs.
+			return nil
+		}
+		w := st.words[i]
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("%s statements are sent as written, and the %s at offset %d would run without the soft-delete filter",
+			strings.ToUpper(first), strings.ToUpper(w.lower), st.offset(w)), Fix: r.byHandFix(st, table)}
+	}
+	if !safeFirstWords[first] {
+		return &RefusedError{Table: table, Reason: fmt.Sprintf("softdelete does not know statements starting with %s, so it cannot tell whether they read or destroy deleted rows", strings.ToUpper(first))}
+	}
+	return nil
+}
+
+// byHandFix is the fix for a statement that softdelete cannot filter: write
+// the filter by hand and send it under WithIncludeDeleted, which passes a
+// statement that deletes nothing as written.
+func (r *rewriter) byHandFix(st *lexed, table string) string {
+	w := st.dangerous(destructive)
+	if first := st.firstWord(); w == "" && destructive[first] {
+		w = first
+	}
+	switch w {
+	case "":
+	case "delete", "replace":
+		return orRaw(fmt.Sprintf("write the %s as a statement of its own, in SQL sqlparser reads (a subquery instead of a CTE, no subquery in RETURNING), so that softdelete can rewrite it", strings.ToUpper(w)))
+	default:
+		return "" // stored code, LOAD, HANDLER, TRUNCATE: nothing but the raw passthrough runs them
+	}
+	col := "deleted_at"
+	if t := r.tables.lookup(table); t != nil {
+		col = t.column
+	}
+	return orRaw(fmt.Sprintf("add the filter by hand (%s.%s IS NULL, and the same for every other soft-delete table it reads) and run it under softdelete.WithIncludeDeleted(ctx), which sends a statement that deletes nothing as written",
+		table, col))
+}
