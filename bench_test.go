@@ -580,7 +580,7 @@ func BenchmarkColdJoin(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			p := &printer{d: rw.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
+			p := &printer{d: rw.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
 			if _, err := p.print(out); err != nil {
 				b.Fatal(err)
 			}

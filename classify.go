@@ -96,8 +96,9 @@ func (ts *tableSet) mentionedIn(q string) bool {
 	return false
 }
 
-// mentioned returns the first soft-delete table named in q, for messages.
-func (r *rewriter) mentioned(q string) string {
+// firstTableIn returns the first soft-delete table named in q, for
+// messages, or "?".
+func (r *rewriter) firstTableIn(q string) string {
 	n := len(q)
 	for i := 0; i < n; {
 		if !wordByte[q[i]] {
@@ -144,7 +145,7 @@ var (
 
 // dangerous returns the first word of st in danger that is used as a
 // keyword (see dangerIndex), or "".
-func (l *lexed) dangerous(danger map[string]bool) string {
+func (l *sourceStatement) dangerous(danger map[string]bool) string {
 	if i := l.dangerIndex(danger); i >= 0 {
 		return l.words[i].lower
 	}
@@ -155,7 +156,7 @@ func (l *lexed) dangerous(danger map[string]bool) string {
 // used as a keyword, or -1: "table" after an administrative verb (ANALYZE
 // TABLE t, SHOW CREATE TABLE t) and ON DELETE/ON UPDATE of a foreign key or
 // column are not.
-func (l *lexed) dangerIndex(danger map[string]bool) int {
+func (l *sourceStatement) dangerIndex(danger map[string]bool) int {
 	for i, w := range l.words {
 		if i == 0 || w.quoted || !danger[w.lower] { // the verb itself is judged apart
 			continue
@@ -175,10 +176,10 @@ var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": tru
 	"create": true, "alter": true, "drop": true, "rename": true, "temporary": true, "show": true, "describe": true,
 	"desc": true, "explain": true, "flush": true, "exists": true}
 
-// passable checks a statement that is to be sent as written although it
+// checkSentAsWritten checks a statement that is to be sent as written although it
 // names a soft-delete table.
-func (r *rewriter) passable(st *lexed, first string, m *mode) error {
-	table := r.mentioned(st.text)
+func (r *rewriter) checkSentAsWritten(st *sourceStatement, first string, m *mode) error {
+	table := r.firstTableIn(st.text)
 	if st.hidden && !hiddenOK[first] {
 		return &RefusedError{Table: table, Reason: fmt.Sprintf("the table's name is inside a literal or comment of a %s statement, which softdelete cannot check", strings.ToUpper(first)),
 			Fix: orRaw("pass the literal as an argument, or drop the comment")}
@@ -207,7 +208,7 @@ func (r *rewriter) passable(st *lexed, first string, m *mode) error {
 // byHandFix is the fix for a statement that softdelete cannot filter: write
 // the filter by hand and send it under WithIncludeDeleted, which passes a
 // statement that deletes nothing as written.
-func (r *rewriter) byHandFix(st *lexed, table string) string {
+func (r *rewriter) byHandFix(st *sourceStatement, table string) string {
 	w := st.dangerous(destructive)
 	if first := st.firstWord(); w == "" && destructive[first] {
 		w = first

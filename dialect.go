@@ -79,10 +79,10 @@ type sessionRules interface {
 	sensitive(q string) bool
 	// check refuses a statement that would make the session read SQL
 	// otherwise, or run SQL the rewriter never sees.
-	check(st *lexed) error
+	check(st *sourceStatement) error
 	// checkAfter reports whether the session must be read back after the
 	// statements run, refusing texts where no check could run in time.
-	checkAfter(stmts []*lexed) (bool, error)
+	checkAfter(stmts []*sourceStatement) (bool, error)
 }
 
 // dialects are the dialects softdelete reads, for the dialect option.

@@ -356,7 +356,7 @@ func fzRegions(rw *rewriter, in string) (string, []string) {
 	var texts []string
 	prev := 0
 	for _, st := range sts {
-		for _, l := range st.lits {
+		for _, l := range st.verbatims {
 			if l.region {
 				b.WriteString(in[prev:l.at])
 				b.WriteString(fzRegionName(len(texts)))
@@ -405,7 +405,7 @@ func fzRawParse(q string) (err error) {
 // fzStartsWithRead reports statements the rewriter may rewrite although
 // sqlparser cannot parse them whole: EXPLAIN/ANALYZE prefixes and
 // UPDATE/DELETE ... RETURNING.
-func fzStartsWithRead(st *lexed) bool {
+func fzStartsWithRead(st *sourceStatement) bool {
 	switch st.firstWord() {
 	case "explain", "describe", "desc", "analyze", "update", "delete":
 		return true
@@ -415,12 +415,12 @@ func fzStartsWithRead(st *lexed) bool {
 
 // fzCheckLits checks that the output keeps the input's literals and
 // parameters (plus those of the stamp expression).
-func fzCheckLits(ist, ost *lexed, rw *rewriter, bad func(string, ...any)) {
+func fzCheckLits(ist, ost *sourceStatement, rw *rewriter, bad func(string, ...any)) {
 	count := map[string]int{}
-	for _, l := range ost.lits {
+	for _, l := range ost.verbatims {
 		count[l.text]++
 	}
-	for _, l := range ist.lits {
+	for _, l := range ist.verbatims {
 		count[l.text]--
 	}
 	nowLits, _ := lexStatements("select "+sqlparser.String(rw.now), dialectMySQL)
@@ -434,9 +434,9 @@ func fzCheckLits(ist, ost *lexed, rw *rewriter, bad func(string, ...any)) {
 		return
 	}
 	// A soft DELETE adds the stamp expression's literals (once per target).
-	if len(nowLits) == 1 && len(nowLits[0].lits) > 0 {
+	if len(nowLits) == 1 && len(nowLits[0].verbatims) > 0 {
 		per := map[string]int{}
-		for _, l := range nowLits[0].lits {
+		for _, l := range nowLits[0].verbatims {
 			per[fzSQLiteLit(l.text, rw.d)]++
 		}
 		k := -1
@@ -473,7 +473,7 @@ var fzDroppable = map[string]bool{"delete": true, "from": true, "inner": true, "
 // fzCheckWords checks that every identifier of the input is in the
 // output: a rewrite must not drop text (as sqlparser drops what follows
 // "//", which it takes for a comment).
-func fzCheckWords(ist, ost *lexed, bad func(string, ...any)) {
+func fzCheckWords(ist, ost *sourceStatement, bad func(string, ...any)) {
 	have := map[string]bool{}
 	for _, w := range ost.words {
 		have[w.lower] = true

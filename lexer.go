@@ -35,9 +35,10 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// lit is a literal or parameter of the user's text, replaced by :pN for
+// verbatim is a literal, a parameter or a region (see region) of the
+// user's text, replaced by :pN for
 // the parser and written back verbatim by the printer.
-type lit struct {
+type verbatim struct {
 	text       string
 	at         int  // offset in the text lexed
 	positional bool // a bare '?' (or a region holding one): its order must not change
@@ -54,15 +55,16 @@ type word struct {
 	qualified bool  // right after a '.' (blanks and comments between): a name
 }
 
-// lexed is one statement of the user's text, pre-lexed.
-type lexed struct {
+// sourceStatement is one statement of the user's text, as the lexer read
+// it: its words, its verbatim pieces and the text sqlparser is to parse.
+type sourceStatement struct {
 	start, end int    // offsets of the statement in the whole text (without ';')
 	text       string // the statement as written
 	lead       int    // length of the blanks and comments that start text
 	empty      bool   // nothing but blanks and comments
 	parse      []byte // the text sqlparser reads
 	versioned  bool   // holds a MySQL versioned comment
-	lits       []lit
+	verbatims  []verbatim
 	words      []word
 	quoted     map[string]bool // identifiers written quoted, lower case
 	concat     bool            // a '||' operator was seen
@@ -74,18 +76,18 @@ type lexed struct {
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.
-func (l *lexed) hide(text string, ts *tableSet) {
+func (l *sourceStatement) hide(text string, ts *tableSet) {
 	if ts != nil && !l.hidden && ts.mentionedIn(text) {
 		l.hidden = true
 	}
 }
 
-func (l *lexed) parseText() string { return string(l.parse) }
+func (l *sourceStatement) parseText() string { return string(l.parse) }
 
 // hasRegions reports whether some of the statement reaches sqlparser as
 // regions (see region).
-func (l *lexed) hasRegions() bool {
-	for _, x := range l.lits {
+func (l *sourceStatement) hasRegions() bool {
+	for _, x := range l.verbatims {
 		if x.region {
 			return true
 		}
@@ -94,7 +96,7 @@ func (l *lexed) hasRegions() bool {
 }
 
 // firstWord returns the first keyword of the statement, lower case.
-func (l *lexed) firstWord() string {
+func (l *sourceStatement) firstWord() string {
 	if len(l.words) == 0 || l.words[0].quoted {
 		return ""
 	}
@@ -102,7 +104,7 @@ func (l *lexed) firstWord() string {
 }
 
 // has reports whether the statement contains the unquoted word w.
-func (l *lexed) has(w string) bool {
+func (l *sourceStatement) has(w string) bool {
 	for _, x := range l.words {
 		if !x.quoted && x.lower == w {
 			return true
@@ -121,14 +123,14 @@ func (e *lexError) Error() string { return fmt.Sprintf("%s at offset %d", e.what
 
 // lexStatements splits q at the semicolons that end statements and pre-lexes
 // each statement for the dialect.
-func lexStatements(q string, d *dialect) ([]*lexed, error) { return lex(q, d, nil, false) }
+func lexStatements(q string, d *dialect) ([]*sourceStatement, error) { return lex(q, d, nil, false) }
 
 // lex is lexStatements that also notes, with ts, the statements that name
-// a soft-delete table inside a literal or a comment (lexed.hidden), and,
+// a soft-delete table inside a literal or a comment (sourceStatement.hidden), and,
 // withRegions, hands sqlparser the regions it need not read as literals
 // (see region): the rewriter's reading. Tests that check a rewrite read
 // its output without regions.
-func lex(q string, d *dialect, ts *tableSet, withRegions bool) ([]*lexed, error) {
+func lex(q string, d *dialect, ts *tableSet, withRegions bool) ([]*sourceStatement, error) {
 	if len(q) > math.MaxInt32 {
 		return nil, &lexError{"statement longer than 2 GiB", 0}
 	}
@@ -138,14 +140,14 @@ func lex(q string, d *dialect, ts *tableSet, withRegions bool) ([]*lexed, error)
 		return nil, &lexError{"NUL byte", i}
 	}
 	l := &lexer{q: q, d: d, ts: ts, withRegions: withRegions}
-	l.cur = &lexed{start: 0, empty: true, parse: make([]byte, 0, len(q)+16)}
+	l.cur = &sourceStatement{start: 0, empty: true, parse: make([]byte, 0, len(q)+16)}
 	return l.run()
 }
 
 // lexer pre-lexes one text for one dialect. Its methods come in four
 // groups: the statement splitter (run, finish, startStatement), one scan
 // method per kind of token, the parse-text builder (flush, blankOut,
-// writeLit, addLit) and the region tracker (trackRegion, openRegion,
+// writeVerbatim, addVerbatim) and the region tracker (trackRegion, openRegion,
 // closeRegion, extendRegion).
 type lexer struct {
 	q           string
@@ -153,8 +155,8 @@ type lexer struct {
 	ts          *tableSet // nil: names inside literals are not looked for
 	withRegions bool
 
-	out []*lexed
-	cur *lexed // the statement being read
+	out []*sourceStatement
+	cur *sourceStatement // the statement being read
 
 	// The parse text is the statement with some tokens replaced: q up to
 	// mark has been written to it (or replaced), the rest is still to copy.
@@ -178,7 +180,7 @@ type lexer struct {
 
 // run reads the text token by token, splitting it into statements at the
 // semicolons that end them.
-func (l *lexer) run() ([]*lexed, error) {
+func (l *lexer) run() ([]*sourceStatement, error) {
 	n := len(l.q)
 	for i := 0; i < n; {
 		if l.q[i] == ';' && !l.versioned {
@@ -189,7 +191,7 @@ func (l *lexer) run() ([]*lexed, error) {
 		}
 		vpos, nLits := 0, 0
 		if l.reg.start < 0 {
-			vpos, nLits = len(l.cur.parse)+i-l.mark, len(l.cur.lits)
+			vpos, nLits = len(l.cur.parse)+i-l.mark, len(l.cur.verbatims)
 		}
 		l.opened = false
 		j, err := l.scan(i)
@@ -208,7 +210,7 @@ func (l *lexer) run() ([]*lexed, error) {
 
 // startStatement starts the statement that begins at offset at.
 func (l *lexer) startStatement(at int) {
-	l.cur = &lexed{start: at, empty: true}
+	l.cur = &sourceStatement{start: at, empty: true}
 	l.mark = at
 	l.depth, l.prevWord, l.codeEnd, l.selects = 0, "", 0, 0
 	l.regions, l.dot, l.number = false, false, false
@@ -304,7 +306,7 @@ func (l *lexer) scan(i int) (int, error) {
 	case c == ':' && isIdentStart(next):
 		l.code(i)
 		j := scanWord(q, i+1)
-		l.addLit(i, j, false)
+		l.addVerbatim(i, j, false)
 		return j, nil
 	case c == '@':
 		return l.scanAt(i)
@@ -403,7 +405,7 @@ func (l *lexer) scanString(i int) (int, error) {
 			l.mark = j
 		}
 	} else {
-		l.addLit(i, j, false)
+		l.addVerbatim(i, j, false)
 	}
 	l.prevWord = ""
 	return j, nil
@@ -449,7 +451,7 @@ func (l *lexer) scanQuestionMark(i int) int {
 			j++
 		}
 	}
-	l.addLit(i, j, j == i+1)
+	l.addVerbatim(i, j, j == i+1)
 	return j
 }
 
@@ -460,7 +462,7 @@ func (l *lexer) scanSQLiteParameter(i int) (int, error) {
 	if !ok {
 		return 0, &lexError{"malformed parameter", i}
 	}
-	l.addLit(i, j, false)
+	l.addVerbatim(i, j, false)
 	return j, nil
 }
 
@@ -507,7 +509,7 @@ func (l *lexer) scanAt(i int) (int, error) {
 		}
 		return j, nil
 	}
-	l.addLit(i, j, false)
+	l.addVerbatim(i, j, false)
 	return j, nil
 }
 
@@ -538,7 +540,7 @@ func (l *lexer) scanWordToken(i int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		l.addLit(i, k, false)
+		l.addVerbatim(i, k, false)
 		return k, nil
 	}
 	if c := q[i]; c >= '0' && c <= '9' {
@@ -595,25 +597,25 @@ func (l *lexer) blankOut(i, j int) int {
 	return j
 }
 
-// writeLit replaces q[i:j] by the bind variable :pN in the parse text.
-func (l *lexer) writeLit(i, j int, positional bool) {
+// writeVerbatim replaces q[i:j] by the bind variable :pN in the parse text.
+func (l *lexer) writeVerbatim(i, j int, positional bool) {
 	cur := l.cur
 	l.flush(i)
 	cur.parse = append(cur.parse, " :p"...)
-	cur.parse = strconv.AppendInt(cur.parse, int64(len(cur.lits)), 10)
+	cur.parse = strconv.AppendInt(cur.parse, int64(len(cur.verbatims)), 10)
 	cur.parse = append(cur.parse, ' ')
 	l.mark = j
-	if cur.lits == nil {
-		cur.lits = make([]lit, 0, 4)
+	if cur.verbatims == nil {
+		cur.verbatims = make([]verbatim, 0, 4)
 	}
-	cur.lits = append(cur.lits, lit{text: l.q[i:j], at: i, positional: positional})
+	cur.verbatims = append(cur.verbatims, verbatim{text: l.q[i:j], at: i, positional: positional})
 }
 
-// addLit is writeLit for a literal or parameter, noting a soft-delete
+// addVerbatim is writeVerbatim for a literal or parameter, noting a soft-delete
 // table's name inside it.
-func (l *lexer) addLit(i, j int, positional bool) {
+func (l *lexer) addVerbatim(i, j int, positional bool) {
 	l.cur.hide(l.q[i:j], l.ts)
-	l.writeLit(i, j, positional)
+	l.writeVerbatim(i, j, positional)
 }
 
 // addWord notes an unquoted word (or, with quoted, a quoted identifier),
@@ -694,12 +696,12 @@ func (l *lexer) closeRegion(at int) {
 		cur.parse, l.mark = cur.parse[:r.pStart], r.start
 	}
 	positional := false
-	for _, x := range cur.lits[r.nLits:] {
+	for _, x := range cur.verbatims[r.nLits:] {
 		positional = positional || x.positional
 	}
-	cur.lits = cur.lits[:r.nLits]
-	l.writeLit(r.start, r.end, positional)
-	cur.lits[len(cur.lits)-1].region = true
+	cur.verbatims = cur.verbatims[:r.nLits]
+	l.writeVerbatim(r.start, r.end, positional)
+	cur.verbatims[len(cur.verbatims)-1].region = true
 	l.mark = at // only blanks and comments lie between r.end and at
 }
 

@@ -29,7 +29,7 @@ var modifierWords = map[string]bool{"low_priority": true, "high_priority": true,
 // seen lists the soft-delete tables the scope met as tables: when it holds
 // every name the lexer saw, which is the usual case, no walk is needed
 // (the scope itself refuses a soft-delete name aliasing a plain table).
-func (r *rewriter) crossCheck(st *lexed, stmt sqlparser.Statement, seen []string) error {
+func (r *rewriter) crossCheck(st *sourceStatement, stmt sqlparser.Statement, seen []string) error {
 	switch stmt.(type) {
 	case sqlparser.SelectStatement, *sqlparser.Insert, *sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
 	default:
@@ -84,11 +84,11 @@ func parse(text string) (sqlparser.Statement, error) {
 	return stmt, nil
 }
 
-// fallback decides on a statement that names a soft-delete table and that
+// decideUnparsed decides on a statement that names a soft-delete table and that
 // sqlparser cannot read: send it untouched when it provably needs no
 // rewrite, rewrite around what sqlparser cannot read when that is safe,
 // refuse it otherwise.
-func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error) {
+func (r *rewriter) decideUnparsed(st *sourceStatement, m *mode, perr error) (string, bool, error) {
 	first := st.firstWord()
 	if (first == "update" || first == "delete") && !st.hidden {
 		// UPDATE/DELETE ... RETURNING cols (SQLite): rewrite the statement
@@ -96,14 +96,14 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 		// the statement touches.
 		for i, w := range st.words {
 			if w.depth == 0 && !w.quoted && w.lower == "returning" {
-				if (&lexed{words: st.words[i:]}).dangerous(allDanger) != "" {
+				if (&sourceStatement{words: st.words[i:]}).dangerous(allDanger) != "" {
 					break
 				}
 				return r.rewriteReturning(st, int(w.start), m, perr)
 			}
 		}
 	}
-	if err := r.passable(st, first, m); err != nil {
+	if err := r.checkSentAsWritten(st, first, m); err != nil {
 		var re *RefusedError
 		if errors.As(err, &re) && re.Err == nil {
 			if !safeFirstWords[first] && !(st.hidden && !hiddenOK[first]) {
@@ -120,8 +120,8 @@ func (r *rewriter) fallback(st *lexed, m *mode, perr error) (string, bool, error
 
 // rewriteReturning rewrites the part of an UPDATE or DELETE before its
 // RETURNING at offset at, and keeps the RETURNING list as written.
-func (r *rewriter) rewriteReturning(st *lexed, at int, m *mode, perr error) (string, bool, error) {
-	refuse := &RefusedError{Table: r.mentioned(st.text), Reason: "sqlparser cannot parse the statement before its RETURNING", Fix: r.byHandFix(st, r.mentioned(st.text)), Err: perr}
+func (r *rewriter) rewriteReturning(st *sourceStatement, at int, m *mode, perr error) (string, bool, error) {
+	refuse := &RefusedError{Table: r.firstTableIn(st.text), Reason: "sqlparser cannot parse the statement before its RETURNING", Fix: r.byHandFix(st, r.firstTableIn(st.text)), Err: perr}
 	head := strings.TrimRight(st.text[:at], " \t\r\n")
 	subs, err := lex(head, r.d, r.tables, !r.wholeParse)
 	if err != nil || len(subs) != 1 {

@@ -14,23 +14,23 @@ import (
 // they were; it checks that each appears exactly once and that positional
 // parameters keep their order.
 type printer struct {
-	d       *dialect
-	lits    []lit
-	size    int // the expected length of the text, to size the buffer
-	seen    []int
-	seen8   [8]int // seen's storage when there are few literals
-	lastPos int
-	quoted  map[string]bool
-	err     error
+	d         *dialect
+	verbatims []verbatim
+	size      int // the expected length of the text, to size the buffer
+	seen      []int
+	seen8     [8]int // seen's storage when there are few literals
+	lastPos   int
+	quoted    map[string]bool
+	err       error
 }
 
 // print writes node as SQL and checks that every literal was written
 // back exactly once.
 func (p *printer) print(node sqlparser.SQLNode) (string, error) {
-	if len(p.lits) <= len(p.seen8) {
-		p.seen = p.seen8[:len(p.lits)]
+	if len(p.verbatims) <= len(p.seen8) {
+		p.seen = p.seen8[:len(p.verbatims)]
 	} else {
-		p.seen = make([]int, len(p.lits))
+		p.seen = make([]int, len(p.verbatims))
 	}
 	p.lastPos = -1
 	buf := sqlparser.NewTrackedBuffer(p.format)
@@ -41,19 +41,19 @@ func (p *printer) print(node sqlparser.SQLNode) (string, error) {
 	}
 	for i, n := range p.seen {
 		if n != 1 {
-			return "", fmt.Errorf("softdelete: internal error: literal %q printed %d times", p.lits[i].text, n)
+			return "", fmt.Errorf("softdelete: internal error: literal %q printed %d times", p.verbatims[i].text, n)
 		}
 	}
 	return buf.String(), nil
 }
 
-// litIndex returns N for a bind variable :pN of the pre-lexer.
-func (p *printer) litIndex(v *sqlparser.SQLVal) int {
+// bindVarIndex returns N for a bind variable :pN of the pre-lexer.
+func (p *printer) bindVarIndex(v *sqlparser.SQLVal) int {
 	if v.Type != sqlparser.ValArg || len(v.Val) < 3 || v.Val[0] != ':' || v.Val[1] != 'p' {
 		return -1
 	}
 	n, err := strconv.Atoi(string(v.Val[2:]))
-	if err != nil || n < 0 || n >= len(p.lits) {
+	if err != nil || n < 0 || n >= len(p.verbatims) {
 		return -1
 	}
 	return n
@@ -236,19 +236,19 @@ func (p *printer) formatDialectNode(buf *sqlparser.TrackedBuffer, node sqlparser
 // formatBindVar writes back the user's text that the bind variable :pN
 // stands for, checking that positional parameters keep their order.
 func (p *printer) formatBindVar(buf *sqlparser.TrackedBuffer, n *sqlparser.SQLVal) {
-	i := p.litIndex(n)
+	i := p.bindVarIndex(n)
 	if i < 0 {
 		p.fail(fmt.Errorf("softdelete: internal error: unexpected bind variable %s", n.Val))
 		return
 	}
-	if p.lits[i].positional {
+	if p.verbatims[i].positional {
 		if i < p.lastPos {
 			p.fail(fmt.Errorf("softdelete: the rewrite would reorder the ? placeholders; refusing it"))
 		}
 		p.lastPos = i
 	}
 	p.seen[i]++
-	buf.WriteString(p.lits[i].text)
+	buf.WriteString(p.verbatims[i].text)
 }
 
 // formatSelect writes a SELECT. sqlparser puts "dual" where there was no
@@ -356,7 +356,7 @@ func (p *printer) fail(err error) {
 // variable :pN, or -1.
 func (p *printer) bindIndexOf(e sqlparser.Expr) int {
 	if v, ok := e.(*sqlparser.SQLVal); ok {
-		return p.litIndex(v)
+		return p.bindVarIndex(v)
 	}
 	return -1
 }
@@ -417,7 +417,7 @@ func isKeyword(name string) bool {
 
 // print prints a rewritten statement, with its leading and trailing
 // comments and the MySQL SELECT modifiers sqlparser cannot read.
-func (r *rewriter) print(st *lexed, out sqlparser.Statement, table string) (string, error) {
+func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table string) (string, error) {
 	if st.otherMods {
 		return "", &RefusedError{Table: table, Reason: "MySQL SELECT options such as SQL_CALC_FOUND_ROWS are supported on the first SELECT only", Fix: orRaw("move them to the first SELECT, or drop them")}
 	}
@@ -428,7 +428,7 @@ func (r *rewriter) print(st *lexed, out sqlparser.Statement, table string) (stri
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}

@@ -14,11 +14,11 @@ const destroyFix = "run schema migrations on a *sql.DB opened with the inner dri
 
 // offset returns the offset of the word w of l in the text the user
 // passed (l.start is that of the statement).
-func (l *lexed) offset(w word) int { return l.start + int(w.start) }
+func (l *sourceStatement) offset(w word) int { return l.start + int(w.start) }
 
 // offsetOf returns the offset of the first unquoted word lw of l in the
 // user's text, or -1.
-func (l *lexed) offsetOf(lw string) int {
+func (l *sourceStatement) offsetOf(lw string) int {
 	for _, w := range l.words {
 		if !w.quoted && w.lower == lw {
 			return l.offset(w)
@@ -42,7 +42,7 @@ func upsertFix(d *dialect, table string) string {
 // Renaming another table onto a soft-delete table's name destroys nothing
 // and passes. The check is lexical, so it also covers forms sqlparser
 // cannot parse (DROP TABLE a, users).
-func (r *rewriter) checkWholeTable(st *lexed, first string, m *mode) error {
+func (r *rewriter) checkWholeTable(st *sourceStatement, first string, m *mode) error {
 	ws := st.words
 	var what string   // the construct, for the message
 	var targets []int // the words naming the tables concerned
@@ -100,7 +100,7 @@ func modeFilter(m *mode, name string) filter {
 
 // checksum refuses CHECKSUM TABLE of a soft-delete table whose deleted rows
 // the mode hides: the checksum reads every row.
-func (r *rewriter) checksum(st *lexed, m *mode) error {
+func (r *rewriter) checksum(st *sourceStatement, m *mode) error {
 	for _, i := range sourceNames(st.words, 1) {
 		t := r.tables.lookup(st.words[i].lower)
 		if !m.onlyPrimary && modeFilter(m, t.name) == filterAll {
@@ -160,7 +160,7 @@ var alterWords = map[string]bool{"column": true, "index": true, "key": true, "co
 // from does to a soft-delete table's rows: the construct and the word that
 // names the table when it renames the table away, drops its deleted
 // column, or drops, exchanges or discards a partition or tablespace.
-func (r *rewriter) alterTable(st *lexed, from int) (string, []int) {
+func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 	ws := st.words
 	if from < len(ws) && ws[from].lower == "if" && !ws[from].quoted {
 		from += 2 // IF EXISTS
@@ -218,7 +218,7 @@ var rowStatements = map[string]bool{"select": true, "insert": true, "update": tr
 // statement that reads or writes rows but names no soft-delete table: it
 // has no soft-delete primary table, so the mode cannot apply, and sending
 // it would return live rows (or hard-delete them) as if it did.
-func (r *rewriter) checkOnlyPrimaryPlain(st *lexed) error {
+func (r *rewriter) checkOnlyPrimaryPlain(st *sourceStatement) error {
 	first := st.firstWord()
 	if !rowStatements[first] {
 		return nil

@@ -93,7 +93,7 @@ func (r *rewriter) rewrite(q string, m *mode) (string, error) {
 // and one prepared statement serves every mode), and whether the MySQL
 // session must be checked after the statement runs (see session.go). Both
 // are cached with the rewrite.
-func (r *rewriter) rewriteMode(q string, m *mode) (out string, byMode, session bool, err error) {
+func (r *rewriter) rewriteMode(q string, m *mode) (out string, modeDependent, session bool, err error) {
 	if len(m.tables) > 0 {
 		if err := r.checkMode(m); err != nil {
 			return "", true, false, err
@@ -129,12 +129,12 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, byMode, session b
 func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, session, err = "", false, &RefusedError{Table: r.mentioned(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
+			out, session, err = "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
 		}
 	}()
 	stmts, err := lex(q, r.d, r.tables, !r.wholeParse)
 	if err != nil {
-		return "", false, &RefusedError{Table: r.mentioned(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
+		return "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
 	}
 	if m.restore && len(stmts) != 1 {
 		return "", false, fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
@@ -142,7 +142,7 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err
 	for _, st := range stmts {
 		if st.ambiguous != "" && r.tables.mentionedIn(q) {
 			// Where servers disagree on what is code, no reading is safe.
-			return "", false, &RefusedError{Table: r.mentioned(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
+			return "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
 		}
 	}
 	outs := make([]string, len(stmts))
@@ -190,7 +190,7 @@ var statementWords = map[string]bool{"select": true, "insert": true, "update": t
 
 // rewriteStatement rewrites one statement of a (possibly multi-statement)
 // text. It reports whether the text changed.
-func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
+func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool, error) {
 	if st.empty {
 		return st.text, false, nil
 	}
@@ -221,13 +221,13 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 				// The prefix is kept as written: it must read no table.
 				for _, p := range st.words[1 : i+1] {
 					if p.depth > 0 || p.soft || allDanger[p.lower] {
-						return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: fmt.Sprintf("the %s prefix holds more than options (%s at offset %d), which would run unfiltered", strings.ToUpper(first), strings.ToUpper(p.lower), st.offset(p)), Fix: orRaw(fmt.Sprintf("keep only options between %s and the statement", strings.ToUpper(first)))}
+						return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: fmt.Sprintf("the %s prefix holds more than options (%s at offset %d), which would run unfiltered", strings.ToUpper(first), strings.ToUpper(p.lower), st.offset(p)), Fix: orRaw(fmt.Sprintf("keep only options between %s and the statement", strings.ToUpper(first)))}
 					}
 				}
 				return r.rewriteTail(st, int(w.start), m)
 			}
 		}
-		if err := r.passable(st, first, m); err != nil {
+		if err := r.checkSentAsWritten(st, first, m); err != nil {
 			return "", false, err
 		}
 		return st.text, false, nil
@@ -243,14 +243,14 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 		// the statement is sent as read, regions included (see below).
 		subs, err := lex(st.text, r.d, r.tables, false)
 		if err != nil || len(subs) != 1 {
-			return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "a soft-delete table's name is inside a literal or comment, and softdelete cannot read the statement again to check it", Fix: orRaw("pass the literal as an argument, or drop the comment"), Err: err}
+			return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: "a soft-delete table's name is inside a literal or comment, and softdelete cannot read the statement again to check it", Fix: orRaw("pass the literal as an argument, or drop the comment"), Err: err}
 		}
 		subs[0].start = st.start
 		st = subs[0]
 	}
 	stmt, perr := parse(st.parseText())
 	if perr != nil {
-		return r.fallback(st, m, perr)
+		return r.decideUnparsed(st, m, perr)
 	}
 	out, s, err := r.analyze(st, stmt, m)
 	if err != nil {
@@ -269,7 +269,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 			// was checked. (These statements print back whole.)
 		case *sqlparser.DDL:
 			if n.Action != sqlparser.TruncateStr { // TRUNCATE: refused by checkWholeTable unless the mode allows it
-				if err := r.passable(st, first, m); err != nil {
+				if err := r.checkSentAsWritten(st, first, m); err != nil {
 					return "", false, err
 				}
 			}
@@ -278,7 +278,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 			// SHOW, DESCRIBE, ...: sqlparser skips over parts of these
 			// (and would print them short), so check the words it may not
 			// have looked at and send them as written.
-			if err := r.passable(st, first, m); err != nil {
+			if err := r.checkSentAsWritten(st, first, m); err != nil {
 				return "", false, err
 			}
 			return st.text, false, nil
@@ -286,7 +286,7 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 	}
 	table := s.firstSoft
 	if table == "" {
-		table = r.mentioned(st.text) // named only inside a literal or comment
+		table = r.firstTableIn(st.text) // named only inside a literal or comment
 	}
 	if st.concat {
 		// sqlparser reads || as OR; SQLite (and MySQL with PIPES_AS_CONCAT)
@@ -303,10 +303,10 @@ func (r *rewriter) rewriteStatement(st *lexed, m *mode) (string, bool, error) {
 
 // rewriteTail rewrites the part of st from offset at on, as a statement of
 // its own, and keeps what comes before it verbatim.
-func (r *rewriter) rewriteTail(st *lexed, at int, m *mode) (string, bool, error) {
+func (r *rewriter) rewriteTail(st *sourceStatement, at int, m *mode) (string, bool, error) {
 	subs, err := lex(st.text[at:], r.d, r.tables, !r.wholeParse)
 	if err != nil || len(subs) != 1 {
-		return "", false, &RefusedError{Table: r.mentioned(st.text), Reason: "softdelete cannot split the statement from its prefix", Fix: orRaw("run the statement without its prefix"), Err: err}
+		return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: "softdelete cannot split the statement from its prefix", Fix: orRaw("run the statement without its prefix"), Err: err}
 	}
 	subs[0].start = st.start + at // offsets in messages are in the user's text
 	out, changed, err := r.rewriteStatement(subs[0], m)

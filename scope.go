@@ -14,7 +14,7 @@ import (
 
 // analyze rewrites a parsed statement in its scope and cross-checks the
 // parse against the lexer; it returns the statement to print and the scope.
-func (r *rewriter) analyze(st *lexed, stmt sqlparser.Statement, m *mode) (sqlparser.Statement, *scope, error) {
+func (r *rewriter) analyze(st *sourceStatement, stmt sqlparser.Statement, m *mode) (sqlparser.Statement, *scope, error) {
 	s := &scope{r: r, m: m, st: st}
 	out := s.statement(stmt)
 	if err := r.crossCheck(st, stmt, s.seen); err != nil {
@@ -30,7 +30,7 @@ func (r *rewriter) analyze(st *lexed, stmt sqlparser.Statement, m *mode) (sqlpar
 type scope struct {
 	r         *rewriter
 	m         *mode
-	st        *lexed
+	st        *sourceStatement
 	primary   string                               // the primary table, for WithOnlyDeleted()
 	stamp     map[*sqlparser.AliasedTableExpr]bool // targets of a soft DELETE
 	changed   bool
@@ -93,7 +93,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 		s.selectStatement(n)
 	case *sqlparser.Insert:
 		if qualifiedInsertColumn(s.st) {
-			s.refuse(s.r.mentioned(s.st.text), orRaw("write the column names alone"), "the INSERT column list names a qualified column, whose qualifier sqlparser drops")
+			s.refuse(s.r.firstTableIn(s.st.text), orRaw("write the column names alone"), "the INSERT column list names a qualified column, whose qualifier sqlparser drops")
 			return n
 		}
 		target := s.soft(n.Table)
@@ -119,7 +119,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 	case *sqlparser.DDL:
 		// TRUNCATE, DROP, renames: see checkWholeTable.
 		if s.st.has("select") && !s.m.includeAll {
-			s.refuse(s.r.mentioned(s.st.text), s.r.byHandFix(s.st, s.r.mentioned(s.st.text)), "CREATE ... AS SELECT is DDL, sent as written, so its SELECT at offset %d would copy soft-deleted rows", s.st.offsetOf("select"))
+			s.refuse(s.r.firstTableIn(s.st.text), s.r.byHandFix(s.st, s.r.firstTableIn(s.st.text)), "CREATE ... AS SELECT is DDL, sent as written, so its SELECT at offset %d would copy soft-deleted rows", s.st.offsetOf("select"))
 		}
 	}
 	return stmt
@@ -128,7 +128,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 // qualifiedInsertColumn reports whether the column list of an INSERT or
 // REPLACE names a column with a qualifier (INSERT INTO t (t.a) ...), which
 // sqlparser reads as the bare column: MySQL checks the qualifier.
-func qualifiedInsertColumn(st *lexed) bool {
+func qualifiedInsertColumn(st *sourceStatement) bool {
 	for _, w := range st.words[1:] {
 		switch {
 		case w.depth == 0 && !w.quoted && insertListEnd[w.lower]:
@@ -156,7 +156,7 @@ func (s *scope) setPrimary(name, what string) {
 		if name == "" {
 			name = "(no table)"
 		}
-		s.refuse(s.r.mentioned(s.st.text), fmt.Sprintf("name the soft-delete tables whose deleted rows it should see: softdelete.WithOnlyDeleted(ctx, %q)", s.r.mentioned(s.st.text)),
+		s.refuse(s.r.firstTableIn(s.st.text), fmt.Sprintf("name the soft-delete tables whose deleted rows it should see: softdelete.WithOnlyDeleted(ctx, %q)", s.r.firstTableIn(s.st.text)),
 			"WithOnlyDeleted() with no table applies to the primary table of %s, %s, which is not a soft-delete table", what, name)
 	}
 }
@@ -197,7 +197,7 @@ func firstTable(exprs sqlparser.TableExprs) string {
 func (s *scope) selectStatement(ss sqlparser.SelectStatement) {
 	switch n := ss.(type) {
 	case *sqlparser.Select:
-		preds := s.placeAll(n.From)
+		preds := s.filterTables(n.From)
 		s.subqueries(n.SelectExprs, n.Where, n.GroupBy, n.Having, n.OrderBy, n.Limit)
 		n.Where = s.and(n.Where, preds)
 	case *sqlparser.Union:

@@ -9,14 +9,14 @@ import (
 // This file places the filters of a scope's tables: in the WHERE, or in
 // the ON of the outer join whose nullable side a table is.
 
-// placeAll filters the tables of a FROM list (or UPDATE/DELETE table list)
+// filterTables filters the tables of a FROM list (or UPDATE/DELETE table list)
 // and returns the predicates that belong in the WHERE.
 //
 // SQLite gives a comma the precedence of JOIN (MySQL, whose grammar
 // sqlparser follows, a lower one): there "a, b RIGHT JOIN c" is
 // "(a, b) RIGHT JOIN c", so the tables before the comma are on the
 // nullable side and their predicates go into that join's ON.
-func (s *scope) placeAll(exprs sqlparser.TableExprs) []sqlparser.Expr {
+func (s *scope) filterTables(exprs sqlparser.TableExprs) []sqlparser.Expr {
 	var preds []sqlparser.Expr
 	for i, te := range exprs {
 		if i > 0 && s.r.d.commaBindsLikeJoin && len(preds) > 0 {
@@ -29,7 +29,7 @@ func (s *scope) placeAll(exprs sqlparser.TableExprs) []sqlparser.Expr {
 				preds = nil
 			}
 		}
-		preds = append(preds, s.place(te)...)
+		preds = append(preds, s.filterTable(te)...)
 	}
 	return preds
 }
@@ -51,19 +51,19 @@ func rightJoinOnSpine(te sqlparser.TableExpr) *sqlparser.JoinTableExpr {
 	return nil
 }
 
-// place filters the tables of one table expression. Predicates for the
+// filterTable filters the tables of one table expression. Predicates for the
 // nullable side of an outer join go into that join's ON; the others are
 // returned, to go into the ON of an enclosing outer join whose nullable side
 // this is, or else into the WHERE. An inner join's filters could go either
 // way; the WHERE is where people look for them.
-func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
+func (s *scope) filterTable(te sqlparser.TableExpr) []sqlparser.Expr {
 	switch n := te.(type) {
 	case *sqlparser.AliasedTableExpr:
 		switch e := n.Expr.(type) {
 		case sqlparser.TableName:
 			if e.Name.IsEmpty() || strings.HasPrefix(n.As.String(), "@") ||
 				strings.HasPrefix(e.Name.String(), "@") || strings.HasPrefix(e.Qualifier.String(), "@") {
-				s.refuse(s.r.mentioned(s.st.text), orRaw("name the table plainly"), "sqlparser read a table reference it cannot print (%q)", sqlparser.String(n))
+				s.refuse(s.r.firstTableIn(s.st.text), orRaw("name the table plainly"), "sqlparser read a table reference it cannot print (%q)", sqlparser.String(n))
 				return nil
 			}
 			t := s.soft(e)
@@ -92,16 +92,16 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 			s.selectStatement(e.Select)
 		}
 	case *sqlparser.ParenTableExpr:
-		return s.placeAll(n.Exprs)
+		return s.filterTables(n.Exprs)
 	case *sqlparser.JoinTableExpr:
-		left, right := s.place(n.LeftExpr), s.place(n.RightExpr)
+		left, right := s.filterTable(n.LeftExpr), s.filterTable(n.RightExpr)
 		s.subqueries(n.Condition.On)
 		switch n.Join {
 		case sqlparser.LeftJoinStr, sqlparser.NaturalLeftJoinStr:
-			s.attach(n, n.RightExpr, right)
+			s.filterNullableSide(n, n.RightExpr, right)
 			return left
 		case sqlparser.RightJoinStr, sqlparser.NaturalRightJoinStr:
-			s.attach(n, n.LeftExpr, left)
+			s.filterNullableSide(n, n.LeftExpr, left)
 			return right
 		}
 		return append(left, right...)
@@ -109,10 +109,10 @@ func (s *scope) place(te sqlparser.TableExpr) []sqlparser.Expr {
 	return nil
 }
 
-// attach puts the predicates of the nullable side of an outer join into its
+// filterNullableSide puts the predicates of the nullable side of an outer join into its
 // ON, so the outer rows stay. A join without ON (USING, NATURAL) gets the
 // nullable table wrapped in a filtered derived table instead.
-func (s *scope) attach(j *sqlparser.JoinTableExpr, side sqlparser.TableExpr, preds []sqlparser.Expr) {
+func (s *scope) filterNullableSide(j *sqlparser.JoinTableExpr, side sqlparser.TableExpr, preds []sqlparser.Expr) {
 	if len(preds) == 0 {
 		return
 	}

@@ -24,7 +24,7 @@ func (s *scope) update(n *sqlparser.Update) {
 	} else {
 		s.checkUndelete(n)
 	}
-	preds := s.placeAll(n.TableExprs)
+	preds := s.filterTables(n.TableExprs)
 	s.subqueries(n.Exprs, n.Where, n.OrderBy, n.Limit)
 	n.Where = s.and(n.Where, preds)
 }
@@ -40,7 +40,7 @@ func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
 			}
 		}
 	}
-	s.refuse(s.r.mentioned(s.st.text), "pass Restore a table and a condition only", "Restore built a statement it does not recognise: the condition must not change the UPDATE")
+	s.refuse(s.r.firstTableIn(s.st.text), "pass Restore a table and a condition only", "Restore built a statement it does not recognise: the condition must not change the UPDATE")
 	return nil
 }
 
@@ -59,7 +59,7 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		for _, tn := range n.Targets {
 			te := findTable(n.TableExprs, tn)
 			if te == nil {
-				s.refuse(s.r.mentioned(s.st.text), orRaw("name each DELETE target as its FROM clause names it (by alias where it has one)"), "softdelete cannot find the DELETE target %s among its tables", sqlparser.String(tn))
+				s.refuse(s.r.firstTableIn(s.st.text), orRaw("name each DELETE target as its FROM clause names it (by alias where it has one)"), "softdelete cannot find the DELETE target %s among its tables", sqlparser.String(tn))
 				return n
 			}
 			targets = append(targets, te)
@@ -83,7 +83,7 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 	if len(soft) == 0 || s.m.force {
 		// A real DELETE: its tables are filtered like any read, so it
 		// deletes only the rows the statement sees.
-		preds := s.placeAll(n.TableExprs)
+		preds := s.filterTables(n.TableExprs)
 		s.subqueries(n.Where, n.OrderBy, n.Limit)
 		n.Where = s.and(n.Where, preds)
 		return n
@@ -121,7 +121,7 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		}
 		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: stamp})
 	}
-	preds := s.placeAll(n.TableExprs)
+	preds := s.filterTables(n.TableExprs)
 	s.subqueries(n.Where, n.OrderBy, n.Limit)
 	s.changed = true
 	return &sqlparser.Update{

@@ -225,7 +225,7 @@ func hasWordFold(q string, i int, w string) bool {
 // changesSession reports whether a lexed MySQL statement may change how
 // the session reads SQL, so that the server's session must be checked
 // after it runs.
-func changesSession(st *lexed) bool {
+func changesSession(st *sourceStatement) bool {
 	return !st.empty && (st.versioned || !sessionSafeWords[st.firstWord()])
 }
 
@@ -233,7 +233,7 @@ func changesSession(st *lexed) bool {
 // statement that may change the session is followed by another: no check
 // can run between them. It reports whether the session must be checked
 // after the text runs.
-func (mysqlSession) checkAfter(stmts []*lexed) (bool, error) {
+func (mysqlSession) checkAfter(stmts []*sourceStatement) (bool, error) {
 	changing := false
 	for _, st := range stmts {
 		if st.empty {
@@ -257,7 +257,7 @@ var unsafeSQLModeWords = []string{"ansi", "no_backslash_escapes", "postgresql", 
 // character set) or run SQL softdelete never sees (PREPARE, EXECUTE,
 // DEALLOCATE, also inside compound statements). The server-side check
 // after a statement that changes the session is the guarantee.
-func (mysqlSession) check(st *lexed) error {
+func (mysqlSession) check(st *sourceStatement) error {
 	if err := checkPrepared(st); err != nil {
 		return err
 	}
@@ -299,7 +299,7 @@ var preparedWords = map[string]bool{"prepare": true, "execute": true, "deallocat
 // anywhere in a statement that is not of a safe kind (a compound statement
 // such as BEGIN NOT ATOMIC ... or IF ... THEN ...). GRANT and REVOKE name
 // the EXECUTE privilege, and stored program bodies run only when called.
-func checkPrepared(st *lexed) error {
+func checkPrepared(st *sourceStatement) error {
 	refuse := &RefusedError{Table: "(any)", Reason: "SQL-level PREPARE and EXECUTE run text softdelete never sees"}
 	first := st.firstWord()
 	if preparedWords[first] || first == "drop" && len(st.words) > 1 && st.words[1].lower == "prepare" && !st.words[1].quoted {
