@@ -71,7 +71,12 @@ func (ts *tableSet) lookup(name string) *softTable {
 // mentionedIn reports whether q contains one of the table names as a whole
 // word, case-insensitively, anywhere. It makes one pass and does not
 // allocate.
-func (ts *tableSet) mentionedIn(q string) bool {
+func (ts *tableSet) mentionedIn(q string) bool { return ts.firstIn(q) != nil }
+
+// firstIn returns the soft-delete table whose name is the first word of q
+// (strings and comments included) that names one, or nil: the one way the
+// rewriter finds a table's name in text. It does not allocate.
+func (ts *tableSet) firstIn(q string) *softTable {
 	var buf [maxIdentLen]byte
 	n := len(q)
 	for i := 0; i < n; {
@@ -87,29 +92,20 @@ func (ts *tableSet) mentionedIn(q string) bool {
 			for k := 0; k < l; k++ {
 				buf[k] = lowerASCII(q[i+k])
 			}
-			if _, ok := ts.byName[string(buf[:l])]; ok {
-				return true
+			if t, ok := ts.byName[string(buf[:l])]; ok {
+				return t
 			}
 		}
 		i = j
 	}
-	return false
+	return nil
 }
 
 // firstTableIn returns the first soft-delete table named in q, for
 // messages, or "?".
 func (r *rewriter) firstTableIn(q string) string {
-	n := len(q)
-	for i := 0; i < n; {
-		if !wordByte[q[i]] {
-			i++
-			continue
-		}
-		j := scanWord(q, i)
-		if t := r.tables.lookup(strings.ToLower(q[i:j])); t != nil {
-			return t.name
-		}
-		i = j
+	if t := r.tables.firstIn(q); t != nil {
+		return t.name
 	}
 	return "?"
 }

@@ -655,16 +655,16 @@ func fzShape(e sqlparser.Expr) string {
 func fzPrimary(stmt sqlparser.Statement) string {
 	switch n := stmt.(type) {
 	case sqlparser.SelectStatement:
-		return primaryOf(n)
+		return primaryTable(n)
 	case *sqlparser.Insert:
 		if sel, ok := n.Rows.(sqlparser.SelectStatement); ok {
-			return primaryOf(sel)
+			return primaryTable(sel)
 		}
 	case *sqlparser.Update:
-		return firstTable(n.TableExprs)
+		return primaryTable(n.TableExprs)
 	case *sqlparser.Delete:
 		if len(n.Targets) == 0 {
-			return firstTable(n.TableExprs)
+			return primaryTable(n.TableExprs)
 		}
 		if te := findTable(n.TableExprs, n.Targets[0]); te != nil {
 			return strings.ToLower(targetName(te))

@@ -20,6 +20,22 @@ import (
 var modifierWords = map[string]bool{"low_priority": true, "high_priority": true, "delayed": true, "quick": true,
 	"ignore": true, "lateral": true, "only": true, "concurrent": true, "local": true, "straight_join": true}
 
+// misreadModifier returns the refusal for sqlparser's misreading of
+// UPDATE LOW_PRIORITY users ...: a MySQL keyword it does not know read as
+// a table aliased like a soft-delete table; nil for any other table.
+func (r *rewriter) misreadModifier(te *sqlparser.AliasedTableExpr) *RefusedError {
+	tn, ok := te.Expr.(sqlparser.TableName)
+	if !ok || !modifierWords[strings.ToLower(tn.Name.String())] {
+		return nil
+	}
+	t := r.tables.lookup(te.As.String())
+	if t == nil {
+		return nil
+	}
+	return &RefusedError{Table: t.name, Reason: "sqlparser read the statement differently from the database: a keyword it does not know became a table aliased " + te.As.String(),
+		Fix: orRaw("drop the modifier (LOW_PRIORITY, IGNORE, ...) before the table")}
+}
+
 // crossCheck guards against sqlparser reading the text differently from
 // the database: every soft-delete table name that the dialect's lexer saw
 // as an identifier must appear as an identifier in the AST. If sqlparser
@@ -36,7 +52,7 @@ func (r *rewriter) crossCheck(st *sourceStatement, stmt sqlparser.Statement, see
 		return nil
 	}
 	var names map[string]bool
-	misread := ""
+	var misread *RefusedError
 	for _, w := range st.words {
 		if !w.soft || contains(seen, w.lower) {
 			continue
@@ -46,10 +62,8 @@ func (r *rewriter) crossCheck(st *sourceStatement, stmt sqlparser.Statement, see
 			_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
 				switch n := node.(type) {
 				case *sqlparser.AliasedTableExpr:
-					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
-					// keyword as a table aliased like a soft-delete table.
-					if tn, ok := n.Expr.(sqlparser.TableName); ok && r.tables.lookup(n.As.String()) != nil && modifierWords[strings.ToLower(tn.Name.String())] {
-						misread = n.As.String()
+					if err := r.misreadModifier(n); err != nil {
+						misread = err
 					}
 				case sqlparser.TableIdent:
 					names[strings.ToLower(n.String())] = true
@@ -64,8 +78,8 @@ func (r *rewriter) crossCheck(st *sourceStatement, stmt sqlparser.Statement, see
 		if !names[w.lower] {
 			return &RefusedError{Table: w.lower, Reason: fmt.Sprintf("sqlparser read the statement differently from the database: the table at offset %d is missing from its parse", st.offset(w)), Fix: orRaw("write the statement in plainer SQL around the table (no MySQL-only modifiers or comments inside it)")}
 		}
-		if misread != "" {
-			return &RefusedError{Table: strings.ToLower(misread), Reason: "sqlparser read the statement differently from the database: a keyword it does not know became a table aliased " + misread, Fix: orRaw("drop the modifier (LOW_PRIORITY, IGNORE, ...) before the table")}
+		if misread != nil {
+			return misread
 		}
 	}
 	return nil
@@ -198,4 +212,19 @@ func isDual(from sqlparser.TableExprs) bool {
 	}
 	tn, ok := t.Expr.(sqlparser.TableName)
 	return ok && tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual")
+}
+
+// firstSelect returns the SELECT that comes first in the statement's text.
+func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
+	switch n := stmt.(type) {
+	case *sqlparser.Select:
+		return n
+	case *sqlparser.Union:
+		return firstSelect(n.Left)
+	case *sqlparser.ParenSelect:
+		return firstSelect(n.Select)
+	case *sqlparser.Insert:
+		return firstSelect(n.Rows)
+	}
+	return nil
 }

@@ -435,18 +435,3 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 	}
 	return txt, nil
 }
-
-// firstSelect returns the SELECT that comes first in the statement's text.
-func firstSelect(stmt sqlparser.SQLNode) *sqlparser.Select {
-	switch n := stmt.(type) {
-	case *sqlparser.Select:
-		return n
-	case *sqlparser.Union:
-		return firstSelect(n.Left)
-	case *sqlparser.ParenSelect:
-		return firstSelect(n.Select)
-	case *sqlparser.Insert:
-		return firstSelect(n.Rows)
-	}
-	return nil
-}

@@ -89,7 +89,7 @@ func ref(te *sqlparser.AliasedTableExpr, tn sqlparser.TableName) sqlparser.Table
 func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 	switch n := stmt.(type) {
 	case sqlparser.SelectStatement:
-		s.setPrimary(primaryOf(n), "the statement")
+		s.setPrimary(primaryTable(n), "the statement")
 		s.selectStatement(n)
 	case *sqlparser.Insert:
 		if qualifiedInsertColumn(s.st) {
@@ -102,7 +102,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 			return n
 		}
 		if sel, ok := n.Rows.(sqlparser.SelectStatement); ok {
-			s.setPrimary(primaryOf(sel), "the INSERT's SELECT")
+			s.setPrimary(primaryTable(sel), "the INSERT's SELECT")
 			s.selectStatement(sel)
 		} else {
 			s.setPrimary("", "an INSERT ... VALUES")
@@ -110,7 +110,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 		}
 		s.subqueries(n.OnDup)
 	case *sqlparser.Update:
-		s.setPrimary(firstTable(n.TableExprs), "the UPDATE")
+		s.setPrimary(primaryTable(n.TableExprs), "the UPDATE")
 		s.update(n)
 	case *sqlparser.Delete:
 		return s.delete(n)
@@ -161,20 +161,18 @@ func (s *scope) setPrimary(name, what string) {
 	}
 }
 
-// primaryOf returns the first table of the outermost FROM, lower case.
-func primaryOf(ss sqlparser.SelectStatement) string {
-	switch n := ss.(type) {
-	case *sqlparser.Select:
-		return firstTable(n.From)
-	case *sqlparser.Union:
-		return primaryOf(n.Left)
-	case *sqlparser.ParenSelect:
-		return primaryOf(n.Select)
+// primaryTable returns the primary table of a SELECT statement or a FROM
+// list (an UPDATE's tables), lower case: the first table of the outermost
+// FROM, through derived tables and joins; "" when there is none.
+func primaryTable(node sqlparser.SQLNode) string {
+	exprs, ok := node.(sqlparser.TableExprs)
+	if !ok {
+		sel := firstSelect(node)
+		if sel == nil {
+			return ""
+		}
+		exprs = sel.From
 	}
-	return ""
-}
-
-func firstTable(exprs sqlparser.TableExprs) string {
 	if len(exprs) == 0 || isDual(exprs) {
 		return ""
 	}
@@ -184,16 +182,18 @@ func firstTable(exprs sqlparser.TableExprs) string {
 		case sqlparser.TableName:
 			return strings.ToLower(e.Name.String())
 		case *sqlparser.Subquery:
-			return primaryOf(e.Select)
+			return primaryTable(e.Select)
 		}
 	case *sqlparser.ParenTableExpr:
-		return firstTable(n.Exprs)
+		return primaryTable(n.Exprs)
 	case *sqlparser.JoinTableExpr:
-		return firstTable(sqlparser.TableExprs{n.LeftExpr})
+		return primaryTable(sqlparser.TableExprs{n.LeftExpr})
 	}
 	return ""
 }
 
+// selectStatement filters the tables of a SELECT (or UNION) and rewrites
+// its subqueries.
 func (s *scope) selectStatement(ss sqlparser.SelectStatement) {
 	switch n := ss.(type) {
 	case *sqlparser.Select:

@@ -68,10 +68,8 @@ func (s *scope) filterTable(te sqlparser.TableExpr) []sqlparser.Expr {
 			}
 			t := s.soft(e)
 			if t == nil {
-				if a := s.r.tables.lookup(n.As.String()); a != nil && modifierWords[strings.ToLower(e.Name.String())] {
-					// UPDATE LOW_PRIORITY users ...: sqlparser reads a
-					// keyword as a table aliased like a soft-delete table.
-					s.refuse(a.name, orRaw("drop the modifier (LOW_PRIORITY, IGNORE, ...) before the table"), "sqlparser read the statement differently from the database: a keyword it does not know became a table aliased %s", n.As.String())
+				if err := s.r.misreadModifier(n); err != nil && s.err == nil {
+					s.err = err
 				}
 				return nil
 			}

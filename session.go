@@ -156,59 +156,6 @@ func hasVersionedComment(q string) bool {
 	return false
 }
 
-// skipBlanksAndComments returns the offset of the first byte from i on
-// that dialect d's lexer reads as neither a blank nor a comment. On MySQL
-// a versioned comment (/*!NNNNN ...*/, /*M!...*/) is code: it stops there.
-// An unterminated comment runs to the end.
-func skipBlanksAndComments(q string, i int, d *dialect) int {
-	for i < len(q) {
-		switch {
-		case isBlankIn(q[i], d):
-			i++
-		case lineCommentAt(q, i, d):
-			k := strings.IndexByte(q[i:], '\n')
-			if k < 0 {
-				return len(q)
-			}
-			i += k + 1
-		case strings.HasPrefix(q[i:], "/*") && !(d.lex.versionedComments && versionedCommentAt(q, i)):
-			k := strings.Index(q[i+2:], "*/")
-			if k < 0 {
-				return len(q)
-			}
-			i += k + 4
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// isBlankIn reports whether dialect d reads c as a blank (SQLite's
-// tokenizer rejects \v).
-func isBlankIn(c byte, d *dialect) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' && d.lex.verticalTabBlank
-}
-
-// lineCommentAt reports whether a comment that runs to the end of the line
-// starts at q[i] in dialect d: "--" (on MySQL followed by a blank, a
-// control character or the end of the text), and MySQL's "#".
-func lineCommentAt(q string, i int, d *dialect) bool {
-	switch {
-	case q[i] == '#':
-		return d.lex.hashComments
-	case q[i] != '-' || i+1 >= len(q) || q[i+1] != '-':
-		return false
-	}
-	return !d.lex.dashCommentBlank || i+2 >= len(q) || q[i+2] <= ' ' || q[i+2] == 0x7f
-}
-
-// versionedCommentAt reports whether a MySQL versioned comment, whose text
-// the server runs as code, starts at q[i]: /*! (MySQL) or /*M! (MariaDB).
-func versionedCommentAt(q string, i int) bool {
-	return strings.HasPrefix(q[i:], "/*!") || strings.HasPrefix(q[i:], "/*M!")
-}
-
 // hasWordFold reports whether the word w (lower case) starts q at i.
 func hasWordFold(q string, i int, w string) bool {
 	if len(q)-i < len(w) || len(q)-i > len(w) && wordByte[q[i+len(w)]] {
