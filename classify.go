@@ -185,7 +185,7 @@ func (r *rewriter) checkSentAsWritten(st *sourceStatement, first string, m *mode
 		danger = insertDanger
 	}
 	if i := st.dangerIndex(danger); i >= 0 {
-		if m.includeAll && !m.onlyPrimary && !m.restore && !m.anyDeletedOnly() && st.dangerous(destructive) == "" {
+		if m.includeAll && !m.onlyPrimary && m.restore == "" && !m.anyDeletedOnly() && st.dangerous(destructive) == "" {
 			// Under WithIncludeDeleted every table is read unfiltered and
 			// nothing here deletes: as written is exactly right. This is
 			// how a CTE or a window function over soft-delete tables runs.

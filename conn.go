@@ -104,7 +104,7 @@ func (c *conn) rewrite(query string, m *mode) (out string, modeDependent, sessio
 	}
 	out, modeDependent, session, err = c.rw.rewriteMode(query, m)
 	session = session && c.verify
-	if err == nil && !m.restore && len(query) <= maxCachedLen {
+	if err == nil && m.restore == "" && len(query) <= maxCachedLen {
 		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, modeDependent: modeDependent, session: session, cached: modeDependent && !m.raw()}
 		c.recentNext = (c.recentNext + 1) % len(c.recent)
 	}

@@ -102,7 +102,11 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, modeDependent, se
 	if m.raw() {
 		return q, true, r.d.session != nil && r.d.session.sensitive(q), nil
 	}
-	if !m.restore && !r.tables.mentionedIn(q) {
+	if m.restore != "" {
+		if q, err = r.restoreStatement(q, m); err != nil {
+			return "", true, false, err
+		}
+	} else if !r.tables.mentionedIn(q) {
 		if m.onlyPrimary {
 			if err := r.checkOnlyPrimaryText(q); err != nil {
 				return "", true, false, err
@@ -136,7 +140,7 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err
 	if err != nil {
 		return "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
 	}
-	if m.restore && len(stmts) != 1 {
+	if m.restore != "" && len(stmts) != 1 {
 		return "", false, fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
 	}
 	for _, st := range stmts {
@@ -173,7 +177,7 @@ func (r *rewriter) checkMode(m *mode) error {
 			if t.f == filterDeleted {
 				fn = "WithOnlyDeleted"
 			}
-			if m.restore {
+			if m.restore != "" {
 				fn = "Restore"
 			}
 			return fmt.Errorf("softdelete: %s names %q, which is not a soft-delete table (tables: %s)",

@@ -9,17 +9,13 @@ import (
 // This file rewrites the statements that write rows: UPDATE (and
 // Restore's UPDATE), and DELETE, which becomes an UPDATE that stamps.
 
-// restoreColumn is the column name Restore writes in its UPDATE; the
-// rewriter replaces it with the table's deleted column.
-const restoreColumn = "softdelete_deleted_column"
-
+// update filters the tables of an UPDATE. An UPDATE that un-deletes rows
+// is refused where it can match none, unless it is Restore's own.
 func (s *scope) update(n *sqlparser.Update) {
-	if s.m.restore {
-		t := s.restoreTarget(n)
-		if t == nil {
+	if s.m.restore != "" {
+		if s.restoreTarget(n) == nil {
 			return
 		}
-		n.Exprs[0].Name = &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
 		s.changed = true
 	} else {
 		s.checkUndelete(n)
@@ -29,12 +25,14 @@ func (s *scope) update(n *sqlparser.Update) {
 	n.Where = s.and(n.Where, preds)
 }
 
-// restoreTarget checks that an UPDATE under Restore is the one it builds.
+// restoreTarget checks that an UPDATE under Restore is the one
+// restoreStatement built: of the mode's table, setting its deleted column
+// only.
 func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
-	if len(n.TableExprs) == 1 && len(n.Exprs) == 1 && n.Exprs[0].Name.Name.EqualString(restoreColumn) {
+	if len(n.TableExprs) == 1 && len(n.Exprs) == 1 {
 		if te, ok := n.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
 			if tn, ok := te.Expr.(sqlparser.TableName); ok {
-				if t := s.soft(tn); t != nil {
+				if t := s.soft(tn); t != nil && t.name == s.m.restore && n.Exprs[0].Name.Name.EqualString(t.column) {
 					return t
 				}
 			}
