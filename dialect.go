@@ -3,6 +3,8 @@ package softdelete
 import (
 	"fmt"
 	"strings"
+
+	"github.com/softdelete-go/softdelete/internal/engine"
 )
 
 // dialect is the SQL dialect of an inner driver, as a value: how the
@@ -43,6 +45,11 @@ type dialect struct {
 	// session keeps the server's session reading SQL as the lexer does;
 	// nil where the session cannot change that (SQLite).
 	session sessionRules
+
+	// newEngine builds the dialect's own rewrite engine (see engine.go);
+	// nil: the built-in engine on xwb1989/sqlparser, which reads MySQL
+	// and SQLite.
+	newEngine engine.New
 }
 
 // lexRules are the lexical rules of a dialect where MySQL and SQLite

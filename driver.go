@@ -357,6 +357,9 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 		size = DefaultCacheSize
 	}
 	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size)}
+	if rw.engine, err = newEngine(rw, d, nowText); err != nil {
+		return nil, fmt.Errorf("softdelete: the %s engine: %w", d, err)
+	}
 	if rw.schema, err = newSchemaGate(cfg, rw); err != nil {
 		return nil, err
 	}

@@ -71,6 +71,7 @@ type rewriter struct {
 	tables *tableSet
 	now    sqlparser.Expr // what a soft DELETE stamps
 	cache  *cache         // nil when disabled
+	engine rewriteEngine  // lexes, parses, scopes and prints (see engine.go)
 
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
@@ -117,13 +118,13 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, modeDependent, se
 		}
 	}
 	if r.cache == nil {
-		out, session, err := r.rewriteText(q, m)
+		out, session, err := r.engine.rewriteText(q, m)
 		return out, true, session, err
 	}
 	if out, session, err, ok := r.cache.get(m.key, q); ok {
 		return out, true, session, err
 	}
-	out, session, err = r.rewriteText(q, m)
+	out, session, err = r.engine.rewriteText(q, m)
 	r.cache.put(m.key, q, out, session, err)
 	return out, true, session, err
 }
