@@ -37,8 +37,10 @@ func TestForeignEngine(t *testing.T) {
 		fake.cfg = cfg
 		return fake, nil
 	}
-	rw := testRewriter(t, "sqlite")
-	var err error
+	rw, err := newRewriter(Config{Dialect: "sqlite", Tables: testTables})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if rw.engine, err = newEngine(rw, &d, "now()"); err != nil {
 		t.Fatal(err)
 	}
