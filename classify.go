@@ -110,38 +110,9 @@ func (r *rewriter) firstTableIn(q string) string {
 	return "?"
 }
 
-// safeFirstWords start statements that read no rows of any table, when
-// they hold none of the danger words.
-var safeFirstWords = map[string]bool{"show": true, "use": true, "pragma": true, "begin": true, "start": true,
-	"commit": true, "rollback": true, "savepoint": true, "release": true, "optimize": true, "repair": true,
-	"check": true, "checksum": true, "vacuum": true, "reindex": true, "lock": true, "unlock": true,
-	"flush": true, "grant": true, "revoke": true, "attach": true, "detach": true, "kill": true,
-	"explain": true, "describe": true, "desc": true, "analyze": true,
-	"create": true, "alter": true, "drop": true, "rename": true}
-
-// hiddenOK start statements that name tables in strings or comments by
-// nature (SHOW TABLES LIKE 'users', a column COMMENT in DDL) and are passed
-// as written when they hold no danger word.
-var hiddenOK = map[string]bool{"show": true, "describe": true, "desc": true, "pragma": true,
-	"create": true, "alter": true, "drop": true, "rename": true}
-
-// Danger words: a statement passed as written must hold none of them, as
-// they read or change rows (or run code that may).
-var (
-	allDanger = map[string]bool{"select": true, "insert": true, "update": true, "delete": true, "replace": true,
-		"truncate": true, "values": true, "table": true, "handler": true, "load": true, "call": true, "do": true,
-		"execute": true, "prepare": true, "with": true, "into": true}
-	insertDanger = map[string]bool{"select": true, "replace": true, "table": true, "with": true, "delete": true,
-		"truncate": true, "handler": true, "call": true, "execute": true, "prepare": true}
-	// destructive words are refused even under WithIncludeDeleted, which
-	// needs no filter for reads.
-	destructive = map[string]bool{"delete": true, "replace": true, "truncate": true, "call": true,
-		"execute": true, "prepare": true, "do": true, "handler": true, "load": true}
-)
-
 // dangerous returns the first word of st in danger that is used as a
 // keyword (see dangerIndex), or "".
-func (l *sourceStatement) dangerous(danger map[string]bool) string {
+func (l *sourceStatement) dangerous(danger keyword) string {
 	if i := l.dangerIndex(danger); i >= 0 {
 		return l.words[i].lower
 	}
@@ -152,14 +123,14 @@ func (l *sourceStatement) dangerous(danger map[string]bool) string {
 // used as a keyword, or -1: "table" after an administrative verb (ANALYZE
 // TABLE t, SHOW CREATE TABLE t) and ON DELETE/ON UPDATE of a foreign key or
 // column are not.
-func (l *sourceStatement) dangerIndex(danger map[string]bool) int {
+func (l *sourceStatement) dangerIndex(danger keyword) int {
 	for i, w := range l.words {
-		if i == 0 || w.quoted || !danger[w.lower] { // the verb itself is judged apart
+		if i == 0 || w.quoted || !keywordOf(w.lower).is(danger) { // the verb itself is judged apart
 			continue
 		}
 		prev := l.words[i-1].lower
 		switch {
-		case w.lower == "table" && tableVerbs[prev]:
+		case w.lower == "table" && keywordOf(prev).is(kwTableVerb):
 		case (w.lower == "delete" || w.lower == "update") && prev == "on":
 		default:
 			return i
@@ -168,24 +139,20 @@ func (l *sourceStatement) dangerIndex(danger map[string]bool) int {
 	return -1
 }
 
-var tableVerbs = map[string]bool{"analyze": true, "check": true, "optimize": true, "repair": true, "checksum": true,
-	"create": true, "alter": true, "drop": true, "rename": true, "temporary": true, "show": true, "describe": true,
-	"desc": true, "explain": true, "flush": true, "exists": true}
-
 // checkSentAsWritten checks a statement that is to be sent as written although it
 // names a soft-delete table.
 func (r *rewriter) checkSentAsWritten(st *sourceStatement, first string, m *mode) error {
 	table := r.firstTableIn(st.text)
-	if st.hidden && !hiddenOK[first] {
+	if st.hidden && !keywordOf(first).is(kwNamesInLiterals) {
 		return &RefusedError{Table: table, Reason: fmt.Sprintf("the table's name is inside a literal or comment of a %s statement, which softdelete cannot check", strings.ToUpper(first)),
 			Fix: orRaw("pass the literal as an argument, or drop the comment")}
 	}
-	danger := allDanger
+	danger := kwDanger
 	if first == "insert" {
-		danger = insertDanger
+		danger = kwInsertDanger
 	}
 	if i := st.dangerIndex(danger); i >= 0 {
-		if m.includeAll && !m.onlyPrimary && m.restore == "" && !m.anyDeletedOnly() && st.dangerous(destructive) == "" {
+		if m.includeAll && !m.onlyPrimary && m.restore == "" && !m.anyDeletedOnly() && st.dangerous(kwDestructive) == "" {
 			// Under WithIncludeDeleted every table is read unfiltered and
 			// nothing here deletes: as written is exactly right. This is
 			// how a CTE or a window function over soft-delete tables runs.
@@ -195,7 +162,7 @@ func (r *rewriter) checkSentAsWritten(st *sourceStatement, first string, m *mode
 		return &RefusedError{Table: table, Reason: fmt.Sprintf("%s statements are sent as written, and the %s at offset %d would run without the soft-delete filter",
 			strings.ToUpper(first), strings.ToUpper(w.lower), st.offset(w)), Fix: r.byHandFix(st, table)}
 	}
-	if !safeFirstWords[first] {
+	if !keywordOf(first).is(kwReadsNoRows) {
 		return &RefusedError{Table: table, Reason: fmt.Sprintf("softdelete does not know statements starting with %s, so it cannot tell whether they read or destroy deleted rows", strings.ToUpper(first))}
 	}
 	return nil
@@ -205,8 +172,8 @@ func (r *rewriter) checkSentAsWritten(st *sourceStatement, first string, m *mode
 // the filter by hand and send it under WithIncludeDeleted, which passes a
 // statement that deletes nothing as written.
 func (r *rewriter) byHandFix(st *sourceStatement, table string) string {
-	w := st.dangerous(destructive)
-	if first := st.firstWord(); w == "" && destructive[first] {
+	w := st.dangerous(kwDestructive)
+	if first := st.firstWord(); w == "" && keywordOf(first).is(kwDestructive) {
 		w = first
 	}
 	switch w {

@@ -551,7 +551,7 @@ func (l *lexer) scanWordToken(i int) (int, error) {
 	if lw == "select" {
 		l.selects++
 	}
-	if l.d.lex.selectModifiers && selectModifiers[lw] && selectOptionWords[l.prevWord] {
+	if l.d.lex.selectModifiers && keywordOf(lw).is(kwSelectModifier) && keywordOf(l.prevWord).is(kwSelectOption) {
 		return l.selectModifier(lw, i, j), nil
 	}
 	l.addWord(lw, i, j, false)
@@ -626,7 +626,7 @@ func (l *lexer) addWord(lw string, i, end int, quoted bool) {
 	if cur.words == nil {
 		// One allocation for most statements, bounded for long ones.
 		cur.words = make([]word, 0, min((len(l.q)-i)/5+4, 64))
-		l.regions = l.withRegions && !quoted && regionStatements[lw] && !cur.versioned
+		l.regions = l.withRegions && !quoted && keywordOf(lw).is(kwRegionStatement) && !cur.versioned
 	}
 	cur.words = append(cur.words, word{lower: lw, depth: l.depth, start: int32(i), quoted: quoted, soft: soft, qualified: l.dot})
 	l.trackRegion(lw, i, end, quoted, soft)
@@ -636,18 +636,19 @@ func (l *lexer) addWord(lw string, i, end int, quoted bool) {
 // or opens one after it.
 func (l *lexer) trackRegion(lw string, i, end int, quoted, soft bool) {
 	if reg := &l.reg; reg.kind != 0 {
+		kw := keywordOf(lw)
 		switch {
 		case soft:
 			*reg = region{}
 		case quoted || l.dot:
 			// t.where is a column: MySQL and sqlparser read any word
 			// after a '.' as a name.
-		case l.depth == reg.depth && regionEnd[lw]&reg.kind != 0 && endsClause(l.q, lw, end):
+		case l.depth == reg.depth && kw.is(keyword(reg.kind)) && endsClause(l.q, lw, end):
 			reg.ended = lw == "from"
 			l.closeRegion(i)
-		case regionDeny[lw]:
+		case kw.is(kwDropsRegion):
 			*reg = region{}
-		case reg.start < 0 && (reg.kind == regionSelect && selectOptionWords[lw] || reg.kind == regionOn && (lw == "duplicate" || lw == "conflict")):
+		case reg.start < 0 && (reg.kind == regionSelect && kw.is(kwSelectOption) || reg.kind == regionOn && (lw == "duplicate" || lw == "conflict")):
 			*reg = region{}
 		}
 	}
@@ -732,30 +733,6 @@ const (
 	regionOn
 )
 
-// regionStatements are the statements that may have regions.
-var regionStatements = map[string]bool{"select": true, "insert": true, "replace": true, "update": true, "delete": true}
-
-// regionEnd maps a word to the kinds of region it ends (at the region's
-// depth). A SELECT list only ends at FROM; the other words drop it.
-var regionEnd = func() map[string]byte {
-	m := map[string]byte{"from": regionSelect, "distinct": regionSelect} // x IS DISTINCT FROM y
-	for _, w := range strings.Fields(`group having order limit union for lock into on`) {
-		m[w] = regionSelect | regionWhere | regionOn
-	}
-	for _, w := range strings.Fields(`where join inner cross left right full natural straight_join outer using set`) {
-		m[w] = regionSelect | regionOn
-	}
-	return m
-}()
-
-// regionDeny are words that drop a region wherever they appear in it:
-// the starts of subqueries, clauses that sqlparser must see, and words
-// that may end a clause but that sqlparser also reads as column names
-// (ending the region there would refuse WHERE offset = 1).
-var regionDeny = map[string]bool{"select": true, "with": true, "values": true, "table": true, "lateral": true,
-	"over": true, "window": true, "into": true, "union": true, "except": true, "intersect": true, "minus": true,
-	"returning": true, "recursive": true, "procedure": true, "offset": true, "fetch": true}
-
 // endsClause reports whether the word lw ending at q[end], a word that may
 // end a clause, does: LEFT( and RIGHT( are functions.
 func endsClause(q, lw string, end int) bool {
@@ -765,15 +742,6 @@ func endsClause(q, lw string, end int) bool {
 	}
 	return true
 }
-
-// selectModifiers are MySQL SELECT options that sqlparser cannot read.
-var selectModifiers = map[string]bool{"sql_calc_found_rows": true, "high_priority": true, "distinctrow": true,
-	"sql_small_result": true, "sql_big_result": true, "sql_buffer_result": true}
-
-// selectOptionWords may stand between SELECT and its modifiers.
-var selectOptionWords = map[string]bool{"select": true, "all": true, "distinct": true, "straight_join": true,
-	"sql_cache": true, "sql_no_cache": true, "sql_calc_found_rows": true, "high_priority": true,
-	"distinctrow": true, "sql_small_result": true, "sql_big_result": true, "sql_buffer_result": true}
 
 // commonWords are interned by lowerWord, so that upper-case SQL does not
 // allocate a lower-case copy of every keyword.

@@ -14,18 +14,12 @@ import (
 // and statements sqlparser cannot read are decided on (sent as written,
 // rewritten around their RETURNING, or refused).
 
-// modifierWords are MySQL keywords that sqlparser does not know and that
-// may stand before a table name, where it reads them as the table and the
-// real table as its alias (UPDATE LOW_PRIORITY users).
-var modifierWords = map[string]bool{"low_priority": true, "high_priority": true, "delayed": true, "quick": true,
-	"ignore": true, "lateral": true, "only": true, "concurrent": true, "local": true, "straight_join": true}
-
 // misreadModifier returns the refusal for sqlparser's misreading of
 // UPDATE LOW_PRIORITY users ...: a MySQL keyword it does not know read as
 // a table aliased like a soft-delete table; nil for any other table.
 func (r *rewriter) misreadModifier(te *sqlparser.AliasedTableExpr) *RefusedError {
 	tn, ok := te.Expr.(sqlparser.TableName)
-	if !ok || !modifierWords[strings.ToLower(tn.Name.String())] {
+	if !ok || !keywordOf(strings.ToLower(tn.Name.String())).is(kwModifier) {
 		return nil
 	}
 	t := r.tables.lookup(te.As.String())
@@ -110,7 +104,7 @@ func (r *rewriter) decideUnparsed(st *sourceStatement, m *mode, perr error) (str
 		// the statement touches.
 		for i, w := range st.words {
 			if w.depth == 0 && !w.quoted && w.lower == "returning" {
-				if (&sourceStatement{words: st.words[i:]}).dangerous(allDanger) != "" {
+				if (&sourceStatement{words: st.words[i:]}).dangerous(kwDanger) != "" {
 					break
 				}
 				return r.rewriteReturning(st, int(w.start), m, perr)
@@ -120,7 +114,7 @@ func (r *rewriter) decideUnparsed(st *sourceStatement, m *mode, perr error) (str
 	if err := r.checkSentAsWritten(st, first, m); err != nil {
 		var re *RefusedError
 		if errors.As(err, &re) && re.Err == nil {
-			if !safeFirstWords[first] && !(st.hidden && !hiddenOK[first]) {
+			if !keywordOf(first).is(kwReadsNoRows) && !(st.hidden && !keywordOf(first).is(kwNamesInLiterals)) {
 				// A statement sqlparser should have read, such as a CTE.
 				re.Reason = "sqlparser cannot parse this " + strings.ToUpper(first) + " (CTEs, window functions and some dialect syntax are beyond it), so softdelete cannot add the soft-delete filter"
 				re.Fix = r.byHandFix(st, re.Table)

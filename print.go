@@ -389,29 +389,31 @@ func needsQuotes(name string) bool {
 	return isKeyword(name)
 }
 
-// keywords remembers which names sqlparser reads as keywords, asking its
+// sqlparserKeywords remembers which names sqlparser reads as keywords, asking its
 // tokenizer once per name: a fixed table of slots chosen by a hash of the
 // name, each holding the last name that fell there. Lookups take no lock,
 // and the table never grows.
-var keywords [1024]atomic.Pointer[keyword]
+var sqlparserKeywords [1024]atomic.Pointer[sqlparserKeyword]
 
-type keyword struct {
+// sqlparserKeyword is a slot of sqlparserKeywords.
+type sqlparserKeyword struct {
 	name string
 	is   bool
 }
 
+// isKeyword reports whether sqlparser reads name as a keyword.
 func isKeyword(name string) bool {
 	h := uint32(2166136261) // FNV-1a
 	for i := 0; i < len(name); i++ {
 		h = (h ^ uint32(name[i])) * 16777619
 	}
-	slot := &keywords[h%uint32(len(keywords))]
+	slot := &sqlparserKeywords[h%uint32(len(sqlparserKeywords))]
 	if k := slot.Load(); k != nil && k.name == name {
 		return k.is
 	}
 	typ, _ := sqlparser.NewStringTokenizer(name).Scan()
 	is := typ != sqlparser.ID
-	slot.Store(&keyword{name: name, is: is})
+	slot.Store(&sqlparserKeyword{name: name, is: is})
 	return is
 }
 

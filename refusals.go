@@ -152,10 +152,6 @@ func sourceNames(ws []word, from int) []int {
 	return out
 }
 
-// alterWords follow RENAME in an ALTER TABLE that renames something other
-// than the table.
-var alterWords = map[string]bool{"column": true, "index": true, "key": true, "constraint": true, "partition": true}
-
 // alterTable reports what an ALTER TABLE whose TABLE keyword ends at index
 // from does to a soft-delete table's rows: the construct and the word that
 // names the table when it renames the table away, drops its deleted
@@ -186,7 +182,7 @@ func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 		case "rename":
 			// MySQL: RENAME [TO|AS] t. SQLite: RENAME TO t, and
 			// RENAME [COLUMN] a TO b renames a column.
-			if next.lower == "" || !next.quoted && alterWords[next.lower] ||
+			if next.lower == "" || !next.quoted && keywordOf(next.lower).is(kwAlterTarget) ||
 				r.d.renameNeedsTo && (next.quoted || next.lower != "to") {
 				continue
 			}
@@ -209,18 +205,13 @@ func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 	return "", nil
 }
 
-// rowStatements start statements whose rows WithOnlyDeleted() would choose
-// by their primary table.
-var rowStatements = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
-	"replace": true, "with": true, "values": true, "table": true}
-
 // checkOnlyPrimaryPlain refuses, under WithOnlyDeleted() with no table, a
 // statement that reads or writes rows but names no soft-delete table: it
 // has no soft-delete primary table, so the mode cannot apply, and sending
 // it would return live rows (or hard-delete them) as if it did.
 func (r *rewriter) checkOnlyPrimaryPlain(st *sourceStatement) error {
 	first := st.firstWord()
-	if !rowStatements[first] {
+	if !keywordOf(first).is(kwRowStatement) {
 		return nil
 	}
 	return &RefusedError{

@@ -188,11 +188,6 @@ func (r *rewriter) checkMode(m *mode) error {
 	return nil
 }
 
-// statementWords may start the statement that EXPLAIN, DESCRIBE or ANALYZE
-// prefixes.
-var statementWords = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
-	"replace": true, "with": true, "values": true}
-
 // rewriteStatement rewrites one statement of a (possibly multi-statement)
 // text. It reports whether the text changed.
 func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool, error) {
@@ -222,10 +217,10 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 		// statement after the prefix. DESCRIBE t, ANALYZE TABLE t:
 		// metadata, checked like the other statements that pass as written.
 		for i, w := range st.words[1:] {
-			if w.depth == 0 && !w.quoted && statementWords[w.lower] {
+			if w.depth == 0 && !w.quoted && keywordOf(w.lower).is(kwStatement) {
 				// The prefix is kept as written: it must read no table.
 				for _, p := range st.words[1 : i+1] {
-					if p.depth > 0 || p.soft || allDanger[p.lower] {
+					if p.depth > 0 || p.soft || keywordOf(p.lower).is(kwDanger) {
 						return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: fmt.Sprintf("the %s prefix holds more than options (%s at offset %d), which would run unfiltered", strings.ToUpper(first), strings.ToUpper(p.lower), st.offset(p)), Fix: orRaw(fmt.Sprintf("keep only options between %s and the statement", strings.ToUpper(first)))}
 					}
 				}
@@ -239,7 +234,7 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 	case "insert":
 		// INSERT ... VALUES reads no other row and destroys none: as
 		// written, without a parse (bulk inserts are long).
-		if !st.hidden && st.dangerous(insertDanger) == "" {
+		if !st.hidden && st.dangerous(kwInsertDanger) == "" {
 			return st.text, false, nil
 		}
 	}

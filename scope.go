@@ -131,9 +131,9 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 func qualifiedInsertColumn(st *sourceStatement) bool {
 	for _, w := range st.words[1:] {
 		switch {
-		case w.depth == 0 && !w.quoted && insertListEnd[w.lower]:
+		case w.depth == 0 && !w.quoted && keywordOf(w.lower).is(kwAfterInsertList):
 			return false // past the column list
-		case w.depth == 1 && !w.quoted && statementWords[w.lower]:
+		case w.depth == 1 && !w.quoted && keywordOf(w.lower).is(kwStatement):
 			return false // INSERT INTO t (SELECT ...)
 		case w.depth == 1 && w.qualified:
 			return true
@@ -141,10 +141,6 @@ func qualifiedInsertColumn(st *sourceStatement) bool {
 	}
 	return false
 }
-
-// insertListEnd are the words that may follow an INSERT's column list.
-var insertListEnd = map[string]bool{"values": true, "value": true, "select": true, "set": true, "with": true,
-	"table": true, "default": true, "on": true}
 
 // setPrimary resolves the primary table for WithOnlyDeleted().
 func (s *scope) setPrimary(name, what string) {

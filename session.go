@@ -17,7 +17,7 @@ import (
 // softdelete never sees (PREPARE, EXECUTE). That reads what a statement
 // says, which is not enough: SET sql_mode = 4 is ANSI_QUOTES too. So every
 // statement that might change the session (anything but the plain kinds of
-// sessionSafeWords, and anything with a versioned comment) is reported by
+// kwSessionSafe, and anything with a versioned comment) is reported by
 // the rewriter, and the connection reads the server's actual sql_mode and
 // client character set after it, before it sends anything else. A session
 // that reads text otherwise poisons the connection: that call fails with a
@@ -64,19 +64,8 @@ func (e *SessionError) Is(target error) bool { return target == ErrUnsafeSession
 // mysqlSession are MySQL's session rules (dialectMySQL.session).
 type mysqlSession struct{}
 
-// sessionSafeWords start the statements that cannot change how the
-// session reads SQL (when they hold no versioned comment): the rewritten
-// kinds, reads of metadata, transactions and DDL. Everything else (SET,
-// CALL, DO, BEGIN NOT ATOMIC, IF, ...) is checked on the server after it
-// runs. sessionSafeStart is the same list for the fast path.
-var sessionSafeWords = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
-	"replace": true, "with": true, "values": true, "table": true, "show": true, "explain": true,
-	"describe": true, "desc": true, "start": true, "commit": true, "rollback": true, "savepoint": true,
-	"release": true, "lock": true, "unlock": true, "create": true, "alter": true, "drop": true,
-	"rename": true, "truncate": true}
-
 // sessionSafeStart reports whether the word at q[i] is one of
-// sessionSafeWords, without allocating. DROP is not: it may be DROP
+// kwSessionSafe (keywords.go), without allocating. DROP is not: it may be DROP
 // PREPARE, which the lexer's words judge (checkPrepared).
 func sessionSafeStart(q string, i int) bool {
 	if i >= len(q) {
@@ -114,7 +103,7 @@ func sessionSafeStart(q string, i int) bool {
 
 // sensitive reports whether q may hold a MySQL statement that can
 // change how the session reads SQL or that checkSession refuses: one that
-// does not start with a word of sessionSafeWords (after blanks and comments
+// does not start with a kwSessionSafe word (after blanks and comments
 // as the lexer reads them), or any versioned comment, whose text is code.
 // It looks at the start of q and after every ';', without allocating; a ';'
 // inside a string only costs a look, and a false alarm only the slow path.
@@ -173,7 +162,7 @@ func hasWordFold(q string, i int, w string) bool {
 // the session reads SQL, so that the server's session must be checked
 // after it runs.
 func changesSession(st *sourceStatement) bool {
-	return !st.empty && (st.versioned || !sessionSafeWords[st.firstWord()])
+	return !st.empty && (st.versioned || !keywordOf(st.firstWord()).is(kwSessionSafe))
 }
 
 // checkAfter refuses a MySQL multi-statement string in which a
@@ -238,9 +227,6 @@ func (mysqlSession) check(st *sourceStatement) error {
 	return nil
 }
 
-// preparedWords run SQL text that softdelete never sees.
-var preparedWords = map[string]bool{"prepare": true, "execute": true, "deallocate": true}
-
 // checkPrepared refuses SQL-level prepared statements: PREPARE, EXECUTE,
 // DEALLOCATE PREPARE and DROP PREPARE as a statement, and those words
 // anywhere in a statement that is not of a safe kind (a compound statement
@@ -249,14 +235,14 @@ var preparedWords = map[string]bool{"prepare": true, "execute": true, "deallocat
 func checkPrepared(st *sourceStatement) error {
 	refuse := &RefusedError{Table: "(any)", Reason: "SQL-level PREPARE and EXECUTE run text softdelete never sees"}
 	first := st.firstWord()
-	if preparedWords[first] || first == "drop" && len(st.words) > 1 && st.words[1].lower == "prepare" && !st.words[1].quoted {
+	if keywordOf(first).is(kwPrepared) || first == "drop" && len(st.words) > 1 && st.words[1].lower == "prepare" && !st.words[1].quoted {
 		return refuse
 	}
-	if sessionSafeWords[first] || first == "grant" || first == "revoke" || first == "xa" {
+	if keywordOf(first).is(kwSessionSafe) || first == "grant" || first == "revoke" || first == "xa" {
 		return nil
 	}
 	for _, w := range st.words {
-		if !w.quoted && !w.qualified && preparedWords[w.lower] {
+		if !w.quoted && !w.qualified && keywordOf(w.lower).is(kwPrepared) {
 			return refuse
 		}
 	}

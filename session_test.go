@@ -114,8 +114,8 @@ func TestSessionCheckReported(t *testing.T) {
 // TestSessionSafeStartMatchesWords: the fast path's allow-list is the
 // lexer-level one.
 func TestSessionSafeStartMatchesWords(t *testing.T) {
-	for w := range sessionSafeWords {
-		if w == "drop" {
+	for w, kw := range keywords {
+		if !kw.is(kwSessionSafe) || w == "drop" {
 			continue // DROP PREPARE: the slow path judges it
 		}
 		for _, q := range []string{w, strings.ToUpper(w) + " x", w + "(", w + "\t"} {
