@@ -189,7 +189,9 @@ func (r *rewriter) checkMode(m *mode) error {
 }
 
 // rewriteStatement rewrites one statement of a (possibly multi-statement)
-// text. It reports whether the text changed.
+// text, running it down the stages: the classify checks (session,
+// whole-table refusals, statements sent as written), parse, scope and
+// print. It reports whether the text changed.
 func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool, error) {
 	if st.empty {
 		return st.text, false, nil
@@ -213,24 +215,7 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 	}
 	switch first {
 	case "explain", "describe", "desc", "analyze":
-		// EXPLAIN SELECT, ANALYZE DELETE (which MariaDB runs!): rewrite the
-		// statement after the prefix. DESCRIBE t, ANALYZE TABLE t:
-		// metadata, checked like the other statements that pass as written.
-		for i, w := range st.words[1:] {
-			if w.depth == 0 && !w.quoted && keywordOf(w.lower).is(kwStatement) {
-				// The prefix is kept as written: it must read no table.
-				for _, p := range st.words[1 : i+1] {
-					if p.depth > 0 || p.soft || keywordOf(p.lower).is(kwDanger) {
-						return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: fmt.Sprintf("the %s prefix holds more than options (%s at offset %d), which would run unfiltered", strings.ToUpper(first), strings.ToUpper(p.lower), st.offset(p)), Fix: orRaw(fmt.Sprintf("keep only options between %s and the statement", strings.ToUpper(first)))}
-					}
-				}
-				return r.rewriteTail(st, int(w.start), m)
-			}
-		}
-		if err := r.checkSentAsWritten(st, first, m); err != nil {
-			return "", false, err
-		}
-		return st.text, false, nil
+		return r.rewritePrefixed(st, first, m)
 	case "insert":
 		// INSERT ... VALUES reads no other row and destroys none: as
 		// written, without a parse (bulk inserts are long).
@@ -239,14 +224,10 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 		}
 	}
 	if st.hidden && st.hasRegions() {
-		// A soft-delete table's name sits inside a literal or comment:
-		// the statement is sent as read, regions included (see below).
-		subs, err := lex(st.text, r.d, r.tables, false)
-		if err != nil || len(subs) != 1 {
-			return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: "a soft-delete table's name is inside a literal or comment, and softdelete cannot read the statement again to check it", Fix: orRaw("pass the literal as an argument, or drop the comment"), Err: err}
+		var err error
+		if st, err = r.lexWithoutRegions(st); err != nil {
+			return "", false, err
 		}
-		subs[0].start = st.start
-		st = subs[0]
 	}
 	stmt, perr := parse(st.parseText())
 	if perr != nil {
@@ -257,33 +238,75 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 		return "", false, err
 	}
 	if !s.changed {
-		switch n := stmt.(type) {
-		case *sqlparser.Select, *sqlparser.Union, *sqlparser.ParenSelect, *sqlparser.Insert,
-			*sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
-			if !st.hidden {
-				return st.text, false, nil
-			}
-			// A soft-delete table's name sits inside a literal or comment:
-			// send the statement as it was read, never as written, so
-			// that a server reading that text differently still gets what
-			// was checked. (These statements print back whole.)
-		case *sqlparser.DDL:
-			if n.Action != sqlparser.TruncateStr { // TRUNCATE: refused by checkWholeTable unless the mode allows it
-				if err := r.checkSentAsWritten(st, first, m); err != nil {
-					return "", false, err
-				}
-			}
-			return st.text, false, nil
-		default:
-			// SHOW, DESCRIBE, ...: sqlparser skips over parts of these
-			// (and would print them short), so check the words it may not
-			// have looked at and send them as written.
-			if err := r.checkSentAsWritten(st, first, m); err != nil {
-				return "", false, err
-			}
+		if keep, err := r.keepUnchanged(st, stmt, first, m); err != nil {
+			return "", false, err
+		} else if keep {
 			return st.text, false, nil
 		}
 	}
+	return r.printStatement(st, out, s)
+}
+
+// rewritePrefixed rewrites a statement that starts with EXPLAIN, DESCRIBE
+// or ANALYZE: EXPLAIN SELECT, ANALYZE DELETE (which MariaDB runs!) are
+// rewritten after the prefix. DESCRIBE t, ANALYZE TABLE t: metadata,
+// checked like the other statements that pass as written.
+func (r *rewriter) rewritePrefixed(st *sourceStatement, first string, m *mode) (string, bool, error) {
+	for i, w := range st.words[1:] {
+		if w.depth == 0 && !w.quoted && keywordOf(w.lower).is(kwStatement) {
+			// The prefix is kept as written: it must read no table.
+			for _, p := range st.words[1 : i+1] {
+				if p.depth > 0 || p.soft || keywordOf(p.lower).is(kwDanger) {
+					return "", false, &RefusedError{Table: r.firstTableIn(st.text), Reason: fmt.Sprintf("the %s prefix holds more than options (%s at offset %d), which would run unfiltered", strings.ToUpper(first), strings.ToUpper(p.lower), st.offset(p)), Fix: orRaw(fmt.Sprintf("keep only options between %s and the statement", strings.ToUpper(first)))}
+				}
+			}
+			return r.rewriteTail(st, int(w.start), m)
+		}
+	}
+	if err := r.checkSentAsWritten(st, first, m); err != nil {
+		return "", false, err
+	}
+	return st.text, false, nil
+}
+
+// lexWithoutRegions reads st again without regions: a soft-delete table's
+// name sits inside a literal or comment, and the statement is sent as
+// read, regions included (see keepUnchanged).
+func (r *rewriter) lexWithoutRegions(st *sourceStatement) (*sourceStatement, error) {
+	subs, err := lex(st.text, r.d, r.tables, false)
+	if err != nil || len(subs) != 1 {
+		return nil, &RefusedError{Table: r.firstTableIn(st.text), Reason: "a soft-delete table's name is inside a literal or comment, and softdelete cannot read the statement again to check it", Fix: orRaw("pass the literal as an argument, or drop the comment"), Err: err}
+	}
+	subs[0].start = st.start
+	return subs[0], nil
+}
+
+// keepUnchanged decides on a statement the scope did not change: it
+// reports whether it is sent as written (after the checks that needs), or
+// must still be printed as it was read.
+func (r *rewriter) keepUnchanged(st *sourceStatement, stmt sqlparser.Statement, first string, m *mode) (bool, error) {
+	switch n := stmt.(type) {
+	case *sqlparser.Select, *sqlparser.Union, *sqlparser.ParenSelect, *sqlparser.Insert,
+		*sqlparser.Update, *sqlparser.Delete, *sqlparser.Set:
+		// A soft-delete table's name inside a literal or comment: send
+		// the statement as it was read, never as written, so that a
+		// server reading that text differently still gets what was
+		// checked. (These statements print back whole.)
+		return !st.hidden, nil
+	case *sqlparser.DDL:
+		if n.Action == sqlparser.TruncateStr { // refused by checkWholeTable unless the mode allows it
+			return true, nil
+		}
+	}
+	// DDL; SHOW, DESCRIBE, ...: sqlparser skips over parts of these (and
+	// would print them short), so check the words it may not have looked
+	// at and send them as written.
+	return true, r.checkSentAsWritten(st, first, m)
+}
+
+// printStatement prints a rewritten statement between its leading and
+// trailing blanks and comments, as written.
+func (r *rewriter) printStatement(st *sourceStatement, out sqlparser.Statement, s *scope) (string, bool, error) {
 	table := s.firstSoft
 	if table == "" {
 		table = r.firstTableIn(st.text) // named only inside a literal or comment

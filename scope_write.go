@@ -45,40 +45,26 @@ func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
 // delete rewrites a DELETE: on soft-delete tables, unless forced, into an
 // UPDATE that stamps the deleted column of rows not yet stamped.
 func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
-	// The tables the DELETE removes rows from.
-	var targets []*sqlparser.AliasedTableExpr
-	if len(n.Targets) == 0 {
-		te, _ := n.TableExprs[0].(*sqlparser.AliasedTableExpr)
-		targets = append(targets, te)
-		if len(n.Partitions) > 0 {
-			te.Partitions, n.Partitions = n.Partitions, nil
-		}
-	} else {
-		for _, tn := range n.Targets {
-			te := findTable(n.TableExprs, tn)
-			if te == nil {
-				s.refuse(s.r.firstTableIn(s.st.text), orRaw("name each DELETE target as its FROM clause names it (by alias where it has one)"), "softdelete cannot find the DELETE target %s among its tables", sqlparser.String(tn))
-				return n
-			}
-			targets = append(targets, te)
-		}
+	targets := s.deleteTargets(n)
+	if targets == nil {
+		return n
 	}
-	var soft, plain []string
+	var softNames, plainNames []string
 	var softTargets []*softTable
 	for _, te := range targets {
 		tn, _ := te.Expr.(sqlparser.TableName)
 		if t := s.soft(tn); t != nil {
-			soft = append(soft, t.name)
+			softNames = append(softNames, t.name)
 			softTargets = append(softTargets, t)
 		} else {
-			plain = append(plain, sqlparser.String(tn))
+			plainNames = append(plainNames, sqlparser.String(tn))
 		}
 	}
 	s.setPrimary(strings.ToLower(targetName(targets[0])), "the DELETE")
 	if s.err != nil {
 		return n
 	}
-	if len(soft) == 0 || s.m.force {
+	if len(softNames) == 0 || s.m.force {
 		// A real DELETE: its tables are filtered like any read, so it
 		// deletes only the rows the statement sees.
 		preds := s.filterTables(n.TableExprs)
@@ -86,21 +72,64 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		n.Where = s.and(n.Where, preds)
 		return n
 	}
-	if len(plain) > 0 {
-		s.refuse(soft[0], orRaw("split it into a DELETE of the soft-delete tables and one of the plain tables, or use softdelete.WithForce(ctx) to delete the rows of all of them for good"),
+	if len(plainNames) > 0 {
+		s.refuse(softNames[0], orRaw("split it into a DELETE of the soft-delete tables and one of the plain tables, or use softdelete.WithForce(ctx) to delete the rows of all of them for good"),
 			"a DELETE from both soft-delete tables (%s) and plain tables (%s) cannot both stamp and delete in one statement",
-			strings.Join(soft, ", "), strings.Join(plain, ", "))
+			strings.Join(softNames, ", "), strings.Join(plainNames, ", "))
 		return n
 	}
+	set := s.stamps(n, targets, softTargets)
+	if set == nil {
+		return n
+	}
+	preds := s.filterTables(n.TableExprs)
+	s.subqueries(n.Where, n.OrderBy, n.Limit)
+	s.changed = true
+	return &sqlparser.Update{
+		Comments:   n.Comments,
+		TableExprs: n.TableExprs,
+		Exprs:      set,
+		Where:      s.and(n.Where, preds),
+		OrderBy:    n.OrderBy,
+		Limit:      n.Limit,
+	}
+}
+
+// deleteTargets returns the tables a DELETE removes rows from, or nil
+// (with the scope's refusal) when a target names none of its tables.
+func (s *scope) deleteTargets(n *sqlparser.Delete) []*sqlparser.AliasedTableExpr {
+	if len(n.Targets) == 0 {
+		te, _ := n.TableExprs[0].(*sqlparser.AliasedTableExpr)
+		if len(n.Partitions) > 0 {
+			te.Partitions, n.Partitions = n.Partitions, nil
+		}
+		return []*sqlparser.AliasedTableExpr{te}
+	}
+	var targets []*sqlparser.AliasedTableExpr
+	for _, tn := range n.Targets {
+		te := findTable(n.TableExprs, tn)
+		if te == nil {
+			s.refuse(s.r.firstTableIn(s.st.text), orRaw("name each DELETE target as its FROM clause names it (by alias where it has one)"), "softdelete cannot find the DELETE target %s among its tables", sqlparser.String(tn))
+			return nil
+		}
+		targets = append(targets, te)
+	}
+	return targets
+}
+
+// stamps returns the SET of the UPDATE a soft DELETE becomes: each
+// target's deleted column stamped with the current time; nil (with the
+// scope's refusal) under WithOnlyDeleted, where it would stamp rows
+// already deleted. It marks the targets whose filter the stamp implies.
+func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExpr, softTargets []*softTable) sqlparser.UpdateExprs {
 	s.stamp = make(map[*sqlparser.AliasedTableExpr]bool, len(targets))
 	var set sqlparser.UpdateExprs
 	for i, te := range targets {
 		t := softTargets[i]
-		switch s.filterFor(t) {
-		case filterDeleted:
+		if s.filterFor(t) == filterDeleted {
 			s.refuse(t.name, "to delete these rows for good add WithForce: softdelete.WithForce(softdelete.WithOnlyDeleted(ctx)) purges the deleted rows only; softdelete.Restore un-deletes them",
 				"a soft DELETE under WithOnlyDeleted would stamp rows already deleted")
-			return n
+			return nil
 		}
 		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
 		if len(n.Targets) > 0 {
@@ -119,19 +148,10 @@ func (s *scope) delete(n *sqlparser.Delete) sqlparser.Statement {
 		}
 		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: stamp})
 	}
-	preds := s.filterTables(n.TableExprs)
-	s.subqueries(n.Where, n.OrderBy, n.Limit)
-	s.changed = true
-	return &sqlparser.Update{
-		Comments:   n.Comments,
-		TableExprs: n.TableExprs,
-		Exprs:      set,
-		Where:      s.and(n.Where, preds),
-		OrderBy:    n.OrderBy,
-		Limit:      n.Limit,
-	}
+	return set
 }
 
+// targetName returns the name of a DELETE target's table, or "".
 func targetName(te *sqlparser.AliasedTableExpr) string {
 	if tn, ok := te.Expr.(sqlparser.TableName); ok {
 		return tn.Name.String()
