@@ -153,7 +153,7 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	// A new wrapper each time: a handle handed out is never reused, so a
 	// second Close of a closed statement cannot reach a live one.
 	mask := stmtMask(is)
-	s := &stmt{c: c, query: query, plain: !modeDependent, def: is, defKey: m.key, defSQL: q, check: session, mask: mask}
+	s := &stmt{c: c, query: query, modeFree: !modeDependent, prepared: is, preparedKey: m.key, preparedSQL: q, check: session, mask: mask}
 	return wrapStmtMask(s, mask), nil
 }
 
