@@ -129,8 +129,9 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, modeDependent, se
 	return out, true, session, err
 }
 
-// rewriteText is rewrite without the fast path and the cache. It also
-// reports whether the MySQL session must be checked after q runs.
+// rewriteText is the built-in engine (see engine.go): it lexes q, splits
+// it into statements and runs each down the stages (rewriteStatement). It
+// also reports whether the MySQL session must be checked after q runs.
 func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
