@@ -25,7 +25,7 @@ type tableSet struct {
 	byName         map[string]*softTable // by lower-case name
 	first, last    [256]bool             // first and last bytes of the names, both cases
 	minLen, maxLen int
-	names          []string // sorted, for messages
+	names          []string // in the configuration's order, for messages
 }
 
 func newTableSet(tables []*softTable) *tableSet {

@@ -1,6 +1,7 @@
 package softdelete
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -90,6 +91,12 @@ type sessionRules interface {
 	// checkAfter reports whether the session must be read back after the
 	// statements run, refusing texts where no check could run in time.
 	checkAfter(stmts []*sourceStatement) (bool, error)
+	// checkDSN refuses an inner DSN whose settings make the server read
+	// SQL otherwise.
+	checkDSN(dsn string) error
+	// readable reports whether softdelete can read back the session of
+	// the inner driver's connections (see conn.verifySession).
+	readable(inner driver.Driver) bool
 }
 
 // dialects are the dialects softdelete reads, for the dialect option.

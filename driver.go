@@ -217,14 +217,14 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 			return nil, err
 		}
 	}
-	if rw.d == dialectMySQL {
-		if mode := unsupportedSQLMode(cfg.DSN); mode != "" {
-			return nil, fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
+	if s := rw.d.session; s != nil {
+		if err := s.checkDSN(cfg.DSN); err != nil {
+			return nil, err
 		}
 	}
 	c := &Connector{inner: inner, rw: rw}
-	if rw.d == dialectMySQL {
-		c.checkSession = pkgPath(inner.Driver()) == "github.com/go-sql-driver/mysql"
+	if s := rw.d.session; s != nil {
+		c.checkSession = s.readable(inner.Driver())
 	}
 	return c, nil
 }

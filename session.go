@@ -64,6 +64,21 @@ func (e *SessionError) Is(target error) bool { return target == ErrUnsafeSession
 // mysqlSession are MySQL's session rules (dialectMySQL.session).
 type mysqlSession struct{}
 
+// checkDSN refuses an inner DSN that sets an sql_mode under which MySQL
+// reads strings and quotes otherwise.
+func (mysqlSession) checkDSN(dsn string) error {
+	if mode := unsupportedSQLMode(dsn); mode != "" {
+		return fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
+	}
+	return nil
+}
+
+// readable reports whether the inner driver is go-sql-driver/mysql, whose
+// connections' sessions softdelete reads back.
+func (mysqlSession) readable(inner driver.Driver) bool {
+	return pkgPath(inner) == "github.com/go-sql-driver/mysql"
+}
+
 // sessionSafeStart reports whether the word at q[i] is one of
 // kwSessionSafe (keywords.go), without allocating. DROP is not: it may be DROP
 // PREPARE, which the lexer's words judge (checkPrepared).
