@@ -83,7 +83,7 @@ func fzCheckRewrite(rw *rewriter, fm fzSpec, m *mode, in, out string) []string {
 			fzCheckLits(ist, ost, rw, bad)
 			fzCheckWords(ist, ost, bad)
 			if rw.d == dialectMySQL && ierr == nil {
-				if err := fzRawParse(ist.text); err == nil {
+				if err := fzRawParse(ist.text); err == nil && !fzRawMisreads(ist.text) {
 					if err := fzRawParse(ost.text); err != nil {
 						bad("statement %d: the MySQL output does not parse with sqlparser: %v\n  %s", i, err, ost.text)
 					}
@@ -146,6 +146,22 @@ func fzParses(d *dialect, q string) bool {
 		}
 	}
 	return true
+}
+
+// fzRawMisreads reports text that sqlparser, reading it raw, takes for a
+// comment where MySQL reads code: "--" without a blank after it (0--0 is
+// 0 - -0) and "//". Its raw parse then proves nothing about the output's.
+// Found by FuzzRewrite: SELECT A() FROM posts WHERE 0--0.
+func fzRawMisreads(q string) bool {
+	for i := 0; i+1 < len(q); i++ {
+		switch {
+		case q[i] == '/' && q[i+1] == '/':
+			return true
+		case q[i] == '-' && q[i+1] == '-' && !(i+2 >= len(q) || q[i+2] <= ' ' || q[i+2] == 0x7f):
+			return true
+		}
+	}
+	return false
 }
 
 // fzRawParse parses a MySQL statement with sqlparser as is. sqlparser
