@@ -50,8 +50,8 @@ var (
 )
 
 // The same statements filtered by hand, for the raw driver.
-func benchHand(d dialect) (point, join, del string) {
-	now := d.defaultNow()
+func benchHand(d *dialect) (point, join, del string) {
+	now := d.defaultNow
 	point = "SELECT id, name, email FROM " + benchUsers + " WHERE id = ? AND deleted_at IS NULL"
 	join = "SELECT u.id, u.name, p.id, p.title FROM " + benchUsers + " u LEFT JOIN " + benchPosts +
 		" p ON p.user_id = u.id AND p.deleted_at IS NULL WHERE u.id = ? AND u.deleted_at IS NULL"
@@ -60,7 +60,7 @@ func benchHand(d dialect) (point, join, del string) {
 }
 
 type benchDBs struct {
-	d         dialect
+	d         *dialect
 	raw, soft *sql.DB
 }
 
@@ -71,7 +71,7 @@ func (e *benchDBs) close() {
 
 // openBenchDBs opens one database twice, raw and through softdelete, each
 // with a single connection, and creates and fills the benchmark tables.
-func openBenchDBs(b *testing.B, d dialect, innerDriver, innerDSN string) *benchDBs {
+func openBenchDBs(b *testing.B, d *dialect, innerDriver, innerDSN string) *benchDBs {
 	b.Helper()
 	raw, err := sql.Open(innerDriver, innerDSN)
 	if err != nil {
@@ -580,7 +580,7 @@ func BenchmarkColdJoin(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			p := &printer{d: rw.d, lits: st.lits, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
+			p := &printer{d: rw.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
 			if _, err := p.print(out); err != nil {
 				b.Fatal(err)
 			}

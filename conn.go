@@ -63,7 +63,7 @@ func (c *conn) softdeleteConn() *conn { return c }
 // recentRewrite is one entry of conn.recent.
 type recentRewrite struct {
 	query, key, out string
-	byMode          bool
+	modeDependent   bool
 	session         bool // check the MySQL session after it runs
 	cached          bool // the rewrite went through the cache: a hit counts
 }
@@ -72,22 +72,22 @@ type recentRewrite struct {
 // of the connection. A statement that names a soft-delete table counts as
 // a cache hit when it is answered here. The session result is true only
 // when the connection must check its MySQL session after the statement.
-func (c *conn) rewrite(query string, m *mode) (out string, byMode, session bool, err error) {
+func (c *conn) rewrite(query string, m *mode) (out string, modeDependent, session bool, err error) {
 	for i := range c.recent {
 		if r := &c.recent[i]; r.query == query && r.key == m.key && r.query != "" {
 			if r.cached {
 				c.rw.cache.countHit(c.hitShard)
 			}
-			return r.out, r.byMode, r.session, nil
+			return r.out, r.modeDependent, r.session, nil
 		}
 	}
-	out, byMode, session, err = c.rw.rewriteMode(query, m)
+	out, modeDependent, session, err = c.rw.rewriteMode(query, m)
 	session = session && c.verify
-	if err == nil && !m.restore && len(query) <= maxCachedLen {
-		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, byMode: byMode, session: session, cached: byMode && !m.raw()}
+	if err == nil && m.restore == "" && len(query) <= maxCachedLen {
+		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, modeDependent: modeDependent, session: session, cached: modeDependent && !m.raw()}
 		c.recentNext = (c.recentNext + 1) % len(c.recent)
 	}
-	return out, byMode, session, err
+	return out, modeDependent, session, err
 }
 
 // Prepare prepares a statement under the default mode; the statement is
@@ -113,7 +113,7 @@ func (c *conn) Begin() (driver.Tx, error) {
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	m := modeFrom(ctx)
-	q, byMode, session, err := c.rewrite(query, m)
+	q, modeDependent, session, err := c.rewrite(query, m)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	// A new wrapper each time: a handle handed out is never reused, so a
 	// second Close of a closed statement cannot reach a live one.
 	mask := stmtMask(is)
-	s := &stmt{c: c, query: query, plain: !byMode, def: is, defKey: m.key, defSQL: q, check: session, mask: mask}
+	s := &stmt{c: c, query: query, modeFree: !modeDependent, prepared: is, preparedKey: m.key, preparedSQL: q, check: session, mask: mask}
 	return wrapStmtMask(s, mask), nil
 }
 

@@ -27,7 +27,7 @@ type mode struct {
 	force       bool          // DELETE is a real DELETE
 	includeAll  bool          // every soft-delete table shows deleted rows too
 	onlyPrimary bool          // the statement's primary table shows only deleted rows
-	restore     bool          // set by Restore only
+	restore     string        // the table whose rows Restore un-deletes (lower case); "" but in Restore
 	tables      []tableFilter // per-table filters, sorted by name, unique
 	key         string
 }
@@ -52,7 +52,7 @@ func modeFrom(ctx context.Context) *mode {
 // raw reports whether statements go to the inner driver exactly as written:
 // the caller asked for both WithForce and WithIncludeDeleted (for all tables).
 func (m *mode) raw() bool {
-	if !m.force || !m.includeAll || m.onlyPrimary || m.restore {
+	if !m.force || !m.includeAll || m.onlyPrimary || m.restore != "" {
 		return false
 	}
 	for _, t := range m.tables {
@@ -92,10 +92,14 @@ func (m *mode) with(change func(*mode)) *mode {
 	for _, flag := range []struct {
 		on bool
 		c  byte
-	}{{c.force, 'F'}, {c.includeAll, 'I'}, {c.onlyPrimary, 'O'}, {c.restore, 'R'}} {
+	}{{c.force, 'F'}, {c.includeAll, 'I'}, {c.onlyPrimary, 'O'}} {
 		if flag.on {
 			b.WriteByte(flag.c)
 		}
+	}
+	if c.restore != "" {
+		b.WriteString("R=")
+		b.WriteString(c.restore)
 	}
 	for _, t := range c.tables {
 		b.WriteByte('|')
@@ -182,7 +186,7 @@ func WithForce(ctx context.Context) context.Context {
 // shows only deleted rows, and force is off so nothing passes through raw.
 func withRestore(ctx context.Context, table string) context.Context {
 	return withMode(ctx, func(m *mode) {
-		m.restore = true
+		m.restore = strings.ToLower(table)
 		m.force = false
 		m.setTables(filterDeleted, []string{table})
 	})

@@ -1,68 +1,165 @@
 package softdelete
 
 import (
+	"database/sql/driver"
 	"fmt"
-	"strconv"
 	"strings"
-	"sync/atomic"
 
-	"github.com/xwb1989/sqlparser"
+	"github.com/softdelete-go/softdelete/internal/engine"
 )
 
-// dialect is the SQL dialect of the inner driver: it decides how the
-// pre-lexer reads strings, identifiers, comments and parameters, and how the
-// printer writes identifiers, strings and the current timestamp.
-type dialect uint8
+// dialect is the SQL dialect of an inner driver, as a value: how the
+// lexer reads its strings, identifiers, comments and parameters, how the
+// printer writes identifiers, strings and the current time, what its SQL
+// means where dialects differ, the drivers that speak it, and the session
+// rules that keep its server reading text as the lexer does. Each dialect
+// lives in its own file (dialect_mysql.go, dialect_sqlite.go); adding one
+// that sqlparser can read is a new file and an entry in dialects.
+type dialect struct {
+	name    string   // as messages name it
+	aliases []string // the values of the dialect option that mean it, lower case
+	drivers []knownDriver
 
-const (
-	dialectMySQL dialect = iota + 1
-	dialectSQLite
-)
+	lex   lexRules
+	print printRules
 
-func (d dialect) String() string {
-	switch d {
-	case dialectMySQL:
-		return "mysql"
-	case dialectSQLite:
-		return "sqlite"
+	// commaBindsLikeJoin: a comma in FROM has the precedence of JOIN
+	// (SQLite), not a lower one (MySQL): "a, b RIGHT JOIN c" is
+	// "(a, b) RIGHT JOIN c".
+	commaBindsLikeJoin bool
+	// updateReturning: UPDATE ... RETURNING exists, so a soft DELETE ...
+	// RETURNING can become one.
+	updateReturning bool
+	// rowid: tables have an implicit rowid column (rowid, oid, _rowid_),
+	// which a derived table lacks.
+	rowid bool
+	// renameNeedsTo: ALTER TABLE t RENAME renames the table only as
+	// RENAME TO (SQLite's RENAME [COLUMN] a TO b renames a column).
+	renameNeedsTo bool
+	// stringNamesInDDL: a single-quoted string stands for a name where the
+	// grammar wants one (SQLite: DROP TABLE 'users'), so DROP and ALTER
+	// TABLE are checked with their strings read as names too.
+	stringNamesInDDL bool
+	// defaultNow is the expression a soft DELETE stamps the deleted column
+	// with: the database's current time, with sub-second precision.
+	defaultNow string
+	// concatFix is the fix for the || operator; upsert the statement that
+	// replaces a REPLACE, %s standing for the table.
+	concatFix, upsert string
+
+	// session keeps the server's session reading SQL as the lexer does;
+	// nil where the session cannot change that (SQLite).
+	session sessionRules
+
+	// newEngine builds the dialect's own rewrite engine (see engine.go);
+	// nil: the built-in engine on xwb1989/sqlparser, which reads MySQL
+	// and SQLite.
+	newEngine engine.New
+}
+
+// lexRules are the lexical rules of a dialect where MySQL and SQLite
+// differ; everything else the lexer reads the same for both.
+type lexRules struct {
+	doubleQuotedStrings bool // "..." is a string (MySQL), else an identifier
+	backslashEscapes    bool // a backslash escapes the next byte in a string
+	bracketIdents       bool // [name] is a quoted identifier (SQLite)
+	verticalTabBlank    bool // \v is a blank (SQLite's tokenizer rejects it)
+	hashComments        bool // '#' starts a line comment (MySQL)
+	dashCommentBlank    bool // "--" starts a comment only before a blank or control character (MySQL)
+	versionedComments   bool // /*! and /*M! comments hold code (MySQL, MariaDB)
+	optimizerHints      bool // /*+ ... */ after the first word reaches the server: keep comments there
+	numberedParams      bool // ?NNN, :name, @name, $name and #name parameters (SQLite)
+	variables           bool // @name, @@scope.name and @'name' are variables (MySQL)
+	charsetPrefixes     bool // B'..', N'..' and _charset'..' make one literal (MySQL)
+	selectModifiers     bool // SQL_CALC_FOUND_ROWS and friends (MySQL), kept past sqlparser
+}
+
+// printRules are how the printer writes SQL of a dialect where sqlparser's
+// MySQL printing is wrong for it.
+type printRules struct {
+	identQuote          string // the quote of identifiers
+	doubledQuoteStrings bool   // strings escape a quote by doubling it, not with a backslash
+	dualBeforeWhere     bool   // a SELECT without FROM needs FROM dual before WHERE, HAVING or a lock
+	bareCurrentTime     bool   // current_timestamp, current_date, current_time take no parentheses
+}
+
+// sessionRules are the checks that keep a database session reading SQL as
+// the lexer does (see session.go for MySQL's).
+type sessionRules interface {
+	// sensitive reports, on the fast path and without allocating, whether q
+	// may hold a statement that the session checks must see.
+	sensitive(q string) bool
+	// check refuses a statement that would make the session read SQL
+	// otherwise, or run SQL the rewriter never sees.
+	check(st *sourceStatement) error
+	// checkAfter reports whether the session must be read back after the
+	// statements run, refusing texts where no check could run in time.
+	checkAfter(stmts []*sourceStatement) (bool, error)
+	// checkDSN refuses an inner DSN whose settings make the server read
+	// SQL otherwise.
+	checkDSN(dsn string) error
+	// readable reports whether softdelete can read back the session of
+	// the inner driver's connections (see conn.verifySession).
+	readable(inner driver.Driver) bool
+}
+
+// dialects are the dialects softdelete reads, for the dialect option.
+var dialects = []*dialect{dialectMySQL, dialectSQLite}
+
+// String returns the dialect's name.
+func (d *dialect) String() string {
+	if d == nil {
+		return "no dialect"
 	}
-	return "dialect(" + strconv.Itoa(int(d)) + ")"
+	return d.name
 }
 
 // parseDialect reads the dialect option; names name it in errors.
-func parseDialect(s string, names optionNames) (dialect, error) {
-	switch strings.ToLower(s) {
-	case "mysql", "mariadb":
-		return dialectMySQL, nil
-	case "sqlite", "sqlite3":
-		return dialectSQLite, nil
-	case "postgres", "postgresql", "pg", "pgsql":
-		return 0, fmt.Errorf("softdelete: %s%q: PostgreSQL is not supported (softdelete reads MySQL/MariaDB and SQLite SQL only)", names.dialectIs, s)
+func parseDialect(s string, names optionNames) (*dialect, error) {
+	lower := strings.ToLower(s)
+	for _, d := range dialects {
+		if contains(d.aliases, lower) {
+			return d, nil
+		}
 	}
-	return 0, fmt.Errorf("softdelete: unknown dialect %q in %s (want mysql or sqlite)", s, names.dialect)
+	switch lower {
+	case "postgres", "postgresql", "pg", "pgsql":
+		return nil, fmt.Errorf("softdelete: %s%q: PostgreSQL is not supported (softdelete reads MySQL/MariaDB and SQLite SQL only)", names.dialectIs, s)
+	}
+	return nil, fmt.Errorf("softdelete: unknown dialect %q in %s (want mysql or sqlite)", s, names.dialect)
 }
 
 // knownDriver is an inner driver softdelete knows: the name it registers,
-// the import path that registers it, and its dialect (0: PostgreSQL, which
-// softdelete does not support).
+// the import path that registers it, and its dialect (nil: PostgreSQL,
+// which softdelete does not support).
 type knownDriver struct {
 	name, importPath string
-	d                dialect
+	d                *dialect
+}
+
+// postgresDrivers are the PostgreSQL drivers, which softdelete refuses.
+var postgresDrivers = []knownDriver{
+	{"postgres", "github.com/lib/pq", nil},
+	{"postgresql", "", nil},
+	{"pq", "", nil},
+	{"pgx", "github.com/jackc/pgx/v5/stdlib", nil},
+	{"pgx/v5", "github.com/jackc/pgx/v5/stdlib", nil},
+	{"pgx/v4", "github.com/jackc/pgx/v4/stdlib", nil},
 }
 
 // knownDrivers are the drivers whose dialect softdelete tells by their
-// registered name or, for a Config.Connector, by their package.
-var knownDrivers = []knownDriver{
-	{"mysql", "github.com/go-sql-driver/mysql", dialectMySQL},
-	{"sqlite3", "github.com/mattn/go-sqlite3", dialectSQLite},
-	{"sqlite", "modernc.org/sqlite", dialectSQLite},
-	{"postgres", "github.com/lib/pq", 0},
-	{"postgresql", "", 0},
-	{"pq", "", 0},
-	{"pgx", "github.com/jackc/pgx/v5/stdlib", 0},
-	{"pgx/v5", "github.com/jackc/pgx/v5/stdlib", 0},
-	{"pgx/v4", "github.com/jackc/pgx/v4/stdlib", 0},
-}
+// registered name or, for a Config.Connector, by their package: those of
+// each dialect, then PostgreSQL's.
+var knownDrivers = func() []knownDriver {
+	var all []knownDriver
+	for _, d := range dialects {
+		for _, k := range d.drivers {
+			k.d = d
+			all = append(all, k)
+		}
+	}
+	return append(all, postgresDrivers...)
+}()
 
 // driverByName returns the known driver registered under name.
 func driverByName(name string) (knownDriver, bool) {
@@ -86,438 +183,4 @@ func driverByPackage(path string) (knownDriver, bool) {
 		}
 	}
 	return knownDriver{}, false
-}
-
-// defaultNow is the expression a soft DELETE stamps the deleted column
-// with: the database's current time, with sub-second precision.
-func (d dialect) defaultNow() string {
-	if d == dialectSQLite {
-		return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-	}
-	return "now(6)"
-}
-
-// parseExpr parses one SQL expression, such as the now= option.
-func parseExpr(s string) (e sqlparser.Expr, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			e, err = nil, fmt.Errorf("sqlparser failed on it: %v", p)
-		}
-	}()
-	stmt, err := parse("select " + s)
-	if err != nil {
-		return nil, err
-	}
-	sel, ok := stmt.(*sqlparser.Select)
-	if !ok || len(sel.SelectExprs) != 1 || sel.From == nil || !isDual(sel.From) || sel.Where != nil ||
-		sel.GroupBy != nil || sel.Having != nil || sel.OrderBy != nil || sel.Limit != nil {
-		return nil, fmt.Errorf("not a single expression")
-	}
-	ae, ok := sel.SelectExprs[0].(*sqlparser.AliasedExpr)
-	if !ok || !ae.As.IsEmpty() {
-		return nil, fmt.Errorf("not a single expression")
-	}
-	bad := false
-	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
-		switch n := n.(type) {
-		case *sqlparser.Subquery:
-			bad = true
-		case *sqlparser.SQLVal:
-			bad = bad || n.Type == sqlparser.ValArg
-		}
-		return !bad, nil
-	}, ae.Expr)
-	if bad {
-		return nil, fmt.Errorf("parameters and subqueries are not allowed")
-	}
-	return ae.Expr, nil
-}
-
-// isDual reports whether a FROM clause is sqlparser's stand-in for "no FROM".
-func isDual(from sqlparser.TableExprs) bool {
-	if len(from) != 1 {
-		return false
-	}
-	t, ok := from[0].(*sqlparser.AliasedTableExpr)
-	if !ok || !t.As.IsEmpty() {
-		return false
-	}
-	tn, ok := t.Expr.(sqlparser.TableName)
-	return ok && tn.Qualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), "dual")
-}
-
-// printer writes a rewritten AST as SQL of its dialect. Bind variables :pN
-// stand for the statement's literals and parameters and are written back as
-// they were; it checks that each appears exactly once and that positional
-// parameters keep their order.
-type printer struct {
-	d       dialect
-	lits    []lit
-	size    int // the expected length of the text, to size the buffer
-	seen    []int
-	seen8   [8]int // seen's storage when there are few literals
-	lastPos int
-	quoted  map[string]bool
-	err     error
-}
-
-func (p *printer) print(node sqlparser.SQLNode) (string, error) {
-	if len(p.lits) <= len(p.seen8) {
-		p.seen = p.seen8[:len(p.lits)]
-	} else {
-		p.seen = make([]int, len(p.lits))
-	}
-	p.lastPos = -1
-	buf := sqlparser.NewTrackedBuffer(p.format)
-	buf.Grow(p.size)
-	p.format(buf, node)
-	if p.err != nil {
-		return "", p.err
-	}
-	for i, n := range p.seen {
-		if n != 1 {
-			return "", fmt.Errorf("softdelete: internal error: literal %q printed %d times", p.lits[i].text, n)
-		}
-	}
-	return buf.String(), nil
-}
-
-// litIndex returns N for a bind variable :pN of the pre-lexer.
-func (p *printer) litIndex(v *sqlparser.SQLVal) int {
-	if v.Type != sqlparser.ValArg || len(v.Val) < 3 || v.Val[0] != ':' || v.Val[1] != 'p' {
-		return -1
-	}
-	n, err := strconv.Atoi(string(v.Val[2:]))
-	if err != nil || n < 0 || n >= len(p.lits) {
-		return -1
-	}
-	return n
-}
-
-func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
-	switch n := node.(type) {
-	case *sqlparser.SQLVal:
-		switch n.Type {
-		case sqlparser.ValArg:
-			i := p.litIndex(n)
-			if i < 0 {
-				p.fail(fmt.Errorf("softdelete: internal error: unexpected bind variable %s", n.Val))
-				return
-			}
-			if p.lits[i].positional {
-				if i < p.lastPos {
-					p.fail(fmt.Errorf("softdelete: the rewrite would reorder the ? placeholders; refusing it"))
-				}
-				p.lastPos = i
-			}
-			p.seen[i]++
-			buf.WriteString(p.lits[i].text)
-			return
-		case sqlparser.StrVal:
-			if p.d == dialectSQLite {
-				buf.WriteByte('\'')
-				buf.WriteString(strings.ReplaceAll(string(n.Val), "'", "''"))
-				buf.WriteByte('\'')
-				return
-			}
-		}
-	case *sqlparser.Select:
-		buf.WriteString("select ")
-		p.format(buf, n.Comments)
-		buf.WriteString(n.Cache)
-		buf.WriteString(n.Distinct)
-		buf.WriteString(n.Hints)
-		p.format(buf, n.SelectExprs)
-		// sqlparser puts "dual" where there was no FROM. SQLite has no
-		// dual; MySQL needs it only before WHERE, HAVING or a lock.
-		if !isDual(n.From) || p.d == dialectMySQL && (n.Where != nil || n.Having != nil || n.Lock != "") {
-			buf.WriteString(" from ")
-			p.format(buf, n.From)
-		}
-		p.format(buf, n.Where)
-		p.format(buf, n.GroupBy)
-		p.format(buf, n.Having)
-		p.format(buf, n.OrderBy)
-		p.format(buf, n.Limit)
-		buf.WriteString(n.Lock)
-		return
-	case *sqlparser.Update:
-		buf.WriteString("update ")
-		p.format(buf, n.Comments)
-		p.format(buf, n.TableExprs)
-		buf.WriteString(" set ")
-		p.format(buf, n.Exprs)
-		p.format(buf, n.Where)
-		p.format(buf, n.OrderBy)
-		p.format(buf, n.Limit)
-		return
-	case sqlparser.UpdateExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			p.format(buf, e.Name)
-			buf.WriteString(" = ")
-			p.format(buf, e.Expr)
-		}
-		return
-	case *sqlparser.JoinTableExpr:
-		p.format(buf, n.LeftExpr)
-		spaced(buf, n.Join)
-		p.format(buf, n.RightExpr)
-		if n.Condition.On != nil {
-			buf.WriteString(" on ")
-			p.format(buf, n.Condition.On)
-		}
-		if n.Condition.Using != nil {
-			buf.WriteString(" using ")
-			p.format(buf, n.Condition.Using)
-		}
-		return
-	case sqlparser.OrderBy:
-		for i, o := range n {
-			if i == 0 {
-				buf.WriteString(" order by ")
-			} else {
-				buf.WriteString(", ")
-			}
-			p.format(buf, o)
-		}
-		return
-	case sqlparser.GroupBy:
-		for i, e := range n {
-			if i == 0 {
-				buf.WriteString(" group by ")
-			} else {
-				buf.WriteString(", ")
-			}
-			p.format(buf, e)
-		}
-		return
-	case *sqlparser.StarExpr:
-		if !n.TableName.IsEmpty() {
-			p.tableName(buf, n.TableName)
-			buf.WriteByte('.')
-		}
-		buf.WriteByte('*')
-		return
-	case *sqlparser.Limit:
-		if n == nil {
-			return
-		}
-		buf.WriteString(" limit ")
-		if n.Offset == nil {
-			p.format(buf, n.Rowcount)
-			return
-		}
-		// LIMIT a, b and LIMIT b OFFSET a mean the same: print the form
-		// that keeps the parameters in the order they were written.
-		ro, oo := p.order(n.Rowcount), p.order(n.Offset)
-		if ro >= 0 && oo >= 0 && ro < oo {
-			p.format(buf, n.Rowcount)
-			buf.WriteString(" offset ")
-			p.format(buf, n.Offset)
-			return
-		}
-		p.format(buf, n.Offset)
-		buf.WriteString(", ")
-		p.format(buf, n.Rowcount)
-		return
-	case *sqlparser.ConvertExpr:
-		buf.Myprintf("cast(%v as %v)", n.Expr, n.Type)
-		return
-	case *sqlparser.FuncExpr:
-		if p.d == dialectSQLite && len(n.Exprs) == 0 && n.Qualifier.IsEmpty() {
-			switch name := n.Name.Lowered(); name {
-			case "current_timestamp", "current_date", "current_time":
-				buf.WriteString(name)
-				return
-			}
-		}
-	// The nodes below print as sqlparser prints them, without its Myprintf,
-	// which allocates for every argument: a rewrite is mostly these.
-	case *sqlparser.ColName:
-		if !n.Qualifier.IsEmpty() {
-			p.tableName(buf, n.Qualifier)
-			buf.WriteByte('.')
-		}
-		p.ident(buf, n.Name.String())
-		return
-	case sqlparser.TableName:
-		p.tableName(buf, n)
-		return
-	case *sqlparser.ComparisonExpr:
-		p.format(buf, n.Left)
-		spaced(buf, n.Operator)
-		p.format(buf, n.Right)
-		if n.Escape != nil {
-			buf.WriteString(" escape ")
-			p.format(buf, n.Escape)
-		}
-		return
-	case *sqlparser.AndExpr:
-		p.format(buf, n.Left)
-		buf.WriteString(" and ")
-		p.format(buf, n.Right)
-		return
-	case *sqlparser.OrExpr:
-		p.format(buf, n.Left)
-		buf.WriteString(" or ")
-		p.format(buf, n.Right)
-		return
-	case *sqlparser.ParenExpr:
-		buf.WriteByte('(')
-		p.format(buf, n.Expr)
-		buf.WriteByte(')')
-		return
-	case *sqlparser.IsExpr:
-		p.format(buf, n.Expr)
-		buf.WriteByte(' ')
-		buf.WriteString(n.Operator)
-		return
-	case *sqlparser.Where:
-		if n == nil || n.Expr == nil {
-			return
-		}
-		spaced(buf, n.Type)
-		p.format(buf, n.Expr)
-		return
-	case *sqlparser.AliasedExpr:
-		p.format(buf, n.Expr)
-		if !n.As.IsEmpty() {
-			buf.WriteString(" as ")
-			p.ident(buf, n.As.String())
-		}
-		return
-	case sqlparser.SelectExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			p.format(buf, e)
-		}
-		return
-	case sqlparser.TableExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			p.format(buf, e)
-		}
-		return
-	case *sqlparser.AliasedTableExpr:
-		p.format(buf, n.Expr)
-		if n.Partitions != nil {
-			p.format(buf, n.Partitions)
-		}
-		if !n.As.IsEmpty() {
-			buf.WriteString(" as ")
-			p.ident(buf, n.As.String())
-		}
-		if n.Hints != nil {
-			p.format(buf, n.Hints)
-		}
-		return
-	case *sqlparser.Subquery:
-		buf.WriteByte('(')
-		p.format(buf, n.Select)
-		buf.WriteByte(')')
-		return
-	case sqlparser.ColIdent:
-		p.ident(buf, n.String())
-		return
-	case sqlparser.TableIdent:
-		p.ident(buf, n.String())
-		return
-	}
-	node.Format(buf)
-}
-
-// spaced writes s with a blank on each side.
-func spaced(buf *sqlparser.TrackedBuffer, s string) {
-	buf.WriteByte(' ')
-	buf.WriteString(s)
-	buf.WriteByte(' ')
-}
-
-func (p *printer) tableName(buf *sqlparser.TrackedBuffer, n sqlparser.TableName) {
-	if n.IsEmpty() {
-		return
-	}
-	if !n.Qualifier.IsEmpty() {
-		p.ident(buf, n.Qualifier.String())
-		buf.WriteByte('.')
-	}
-	p.ident(buf, n.Name.String())
-}
-
-func (p *printer) fail(err error) {
-	if p.err == nil {
-		p.err = err
-	}
-}
-
-// order returns the literal index of a bind variable, or -1.
-func (p *printer) order(e sqlparser.Expr) int {
-	if v, ok := e.(*sqlparser.SQLVal); ok {
-		return p.litIndex(v)
-	}
-	return -1
-}
-
-// ident writes an identifier, quoted in the dialect's way where the user
-// quoted it or where sqlparser thinks it must be (keywords, odd bytes).
-func (p *printer) ident(buf *sqlparser.TrackedBuffer, name string) {
-	if name == "" {
-		return
-	}
-	if !needsQuotes(name) && (len(p.quoted) == 0 || !p.quoted[strings.ToLower(name)]) {
-		buf.WriteString(name)
-		return
-	}
-	q := "`"
-	if p.d == dialectSQLite {
-		q = `"`
-	}
-	buf.WriteString(q + strings.ReplaceAll(name, q, q+q) + q)
-}
-
-// needsQuotes reports whether sqlparser would quote an identifier: one
-// that is not letters, digits and '_' (not starting with a digit), or that
-// it reads as a keyword.
-func needsQuotes(name string) bool {
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		// sqlparser: '@' is a letter, and @@scope.name is one identifier.
-		if !isIdentStart(c) && c != '@' && (c < '0' || c > '9' || i == 0) && !(c == '.' && strings.HasPrefix(name, "@@")) {
-			return true
-		}
-	}
-	return isKeyword(name)
-}
-
-// keywords remembers which names sqlparser reads as keywords, asking its
-// tokenizer once per name: a fixed table of slots chosen by a hash of the
-// name, each holding the last name that fell there. Lookups take no lock,
-// and the table never grows.
-var keywords [1024]atomic.Pointer[keyword]
-
-type keyword struct {
-	name string
-	is   bool
-}
-
-func isKeyword(name string) bool {
-	h := uint32(2166136261) // FNV-1a
-	for i := 0; i < len(name); i++ {
-		h = (h ^ uint32(name[i])) * 16777619
-	}
-	slot := &keywords[h%uint32(len(keywords))]
-	if k := slot.Load(); k != nil && k.name == name {
-		return k.is
-	}
-	typ, _ := sqlparser.NewStringTokenizer(name).Scan()
-	is := typ != sqlparser.ID
-	slot.Store(&keyword{name: name, is: is})
-	return is
 }

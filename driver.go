@@ -217,14 +217,14 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 			return nil, err
 		}
 	}
-	if rw.d == dialectMySQL {
-		if mode := unsupportedSQLMode(cfg.DSN); mode != "" {
-			return nil, fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
+	if s := rw.d.session; s != nil {
+		if err := s.checkDSN(cfg.DSN); err != nil {
+			return nil, err
 		}
 	}
 	c := &Connector{inner: inner, rw: rw}
-	if rw.d == dialectMySQL {
-		c.checkSession = pkgPath(inner.Driver()) == "github.com/go-sql-driver/mysql"
+	if s := rw.d.session; s != nil {
+		c.checkSession = s.readable(inner.Driver())
 	}
 	return c, nil
 }
@@ -346,7 +346,7 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	}
 	nowText := cfg.Now
 	if nowText == "" {
-		nowText = d.defaultNow()
+		nowText = d.defaultNow
 	}
 	now, err := parseExpr(nowText)
 	if err != nil {
@@ -357,6 +357,9 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 		size = DefaultCacheSize
 	}
 	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size)}
+	if rw.engine, err = newEngine(rw, d, nowText); err != nil {
+		return nil, fmt.Errorf("softdelete: the %s engine: %w", d, err)
+	}
 	if rw.schema, err = newSchemaGate(cfg, rw); err != nil {
 		return nil, err
 	}
@@ -366,26 +369,26 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 // configDialect returns the dialect of a configuration: Dialect, or the
 // one its inner driver's name or Connector's driver package implies. A
 // known driver is never read as another dialect, and PostgreSQL not at all.
-func configDialect(cfg Config, names optionNames) (dialect, error) {
+func configDialect(cfg Config, names optionNames) (*dialect, error) {
 	if cfg.DriverName == "" && cfg.Connector == nil && cfg.Dialect == "" {
-		return 0, errors.New("softdelete: Config: DriverName (the inner driver) is missing")
+		return nil, errors.New("softdelete: Config: DriverName (the inner driver) is missing")
 	}
 	inner, known, isKnown := innerDriver(cfg)
-	if isKnown && known.d == 0 {
-		return 0, fmt.Errorf("softdelete: %s is PostgreSQL, which softdelete does not support: it reads MySQL/MariaDB and SQLite SQL only, and no %s can change that", inner, names.dialect)
+	if isKnown && known.d == nil {
+		return nil, fmt.Errorf("softdelete: %s is PostgreSQL, which softdelete does not support: it reads MySQL/MariaDB and SQLite SQL only, and no %s can change that", inner, names.dialect)
 	}
 	if cfg.Dialect == "" {
 		if !isKnown {
-			return 0, fmt.Errorf("softdelete: cannot tell the SQL dialect of %s; %s", inner, names.setDialect)
+			return nil, fmt.Errorf("softdelete: cannot tell the SQL dialect of %s; %s", inner, names.setDialect)
 		}
 		return known.d, nil
 	}
 	d, err := parseDialect(cfg.Dialect, names)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if isKnown && d != known.d {
-		return 0, fmt.Errorf("softdelete: %s%q contradicts %s, which speaks %s: softdelete would read its SQL wrongly; drop %s or make it %s",
+		return nil, fmt.Errorf("softdelete: %s%q contradicts %s, which speaks %s: softdelete would read its SQL wrongly; drop %s or make it %s",
 			names.dialectIs, cfg.Dialect, inner, known.d, names.dialect, known.d)
 	}
 	return d, nil

@@ -194,7 +194,7 @@ func TestRedTeamDropMarkerIfExists(t *testing.T) {
 // statement behind a SET.
 func TestRedTeamSchemaCheckBypass(t *testing.T) {
 	for _, c := range []struct {
-		d dialect
+		d *dialect
 		q string
 	}{
 		{dialectMySQL, "SET STATEMENT max_statement_time = 0 FOR DELETE FROM users"},

@@ -14,11 +14,11 @@ const destroyFix = "run schema migrations on a *sql.DB opened with the inner dri
 
 // offset returns the offset of the word w of l in the text the user
 // passed (l.start is that of the statement).
-func (l *lexed) offset(w word) int { return l.start + int(w.start) }
+func (l *sourceStatement) offset(w word) int { return l.start + int(w.start) }
 
 // offsetOf returns the offset of the first unquoted word lw of l in the
 // user's text, or -1.
-func (l *lexed) offsetOf(lw string) int {
+func (l *sourceStatement) offsetOf(lw string) int {
 	for _, w := range l.words {
 		if !w.quoted && w.lower == lw {
 			return l.offset(w)
@@ -27,20 +27,9 @@ func (l *lexed) offsetOf(lw string) int {
 	return -1
 }
 
-// concatFix is the fix for the || operator, in the dialect's terms.
-func concatFix(d dialect) string {
-	if d == dialectSQLite {
-		return "write OR for a logical or; to join strings, concat(a, b) (SQLite 3.44 or later) or printf('%s%s', a, b)"
-	}
-	return "write OR for a logical or, concat(a, b) to join strings"
-}
-
 // upsertFix is the fix for a REPLACE of table, in the dialect's terms.
-func upsertFix(d dialect, table string) string {
-	upsert := "INSERT INTO " + table + " ... ON DUPLICATE KEY UPDATE"
-	if d == dialectSQLite {
-		upsert = "INSERT INTO " + table + " ... ON CONFLICT (key) DO UPDATE SET ..."
-	}
+func upsertFix(d *dialect, table string) string {
+	upsert := fmt.Sprintf(d.upsert, table)
 	return orRaw(fmt.Sprintf("use %s, which keeps the row; or use softdelete.WithForce(ctx) to let REPLACE delete the rows it replaces", upsert))
 }
 
@@ -53,8 +42,8 @@ func upsertFix(d dialect, table string) string {
 // Renaming another table onto a soft-delete table's name destroys nothing
 // and passes. The check is lexical, so it also covers forms sqlparser
 // cannot parse (DROP TABLE a, users).
-func (r *rewriter) checkWholeTable(st *lexed, first string, m *mode) error {
-	if r.d == dialectSQLite && (first == "drop" || first == "alter") && len(st.lits) > 0 {
+func (r *rewriter) checkWholeTable(st *sourceStatement, first string, m *mode) error {
+	if r.d.stringNamesInDDL && (first == "drop" || first == "alter") && len(st.verbatims) > 0 {
 		st = r.sqliteStringNames(st)
 	}
 	ws := st.words
@@ -96,9 +85,9 @@ func (r *rewriter) checkWholeTable(st *lexed, first string, m *mode) error {
 // DROP or ALTER TABLE holds no other string that checkWholeTable looks at
 // (a DEFAULT 'x' is neither the table's name nor a column dropped). It
 // returns st when there is nothing to change or the text cannot be read.
-func (r *rewriter) sqliteStringNames(st *lexed) *lexed {
+func (r *rewriter) sqliteStringNames(st *sourceStatement) *sourceStatement {
 	var b []byte
-	for _, l := range st.lits {
+	for _, l := range st.verbatims {
 		at := l.at - st.start
 		if l.region || len(l.text) < 2 || l.text[0] != '\'' || strings.IndexByte(l.text, '"') >= 0 ||
 			at < 0 || at+len(l.text) > len(st.text) {
@@ -145,7 +134,7 @@ func modeFilter(m *mode, name string) filter {
 
 // checksum refuses CHECKSUM TABLE of a soft-delete table whose deleted rows
 // the mode hides: the checksum reads every row.
-func (r *rewriter) checksum(st *lexed, m *mode) error {
+func (r *rewriter) checksum(st *sourceStatement, m *mode) error {
 	for _, i := range sourceNames(st.words, 1) {
 		t := r.tables.lookup(st.words[i].lower)
 		if !m.onlyPrimary && modeFilter(m, t.name) == filterAll {
@@ -197,15 +186,11 @@ func sourceNames(ws []word, from int) []int {
 	return out
 }
 
-// alterWords follow RENAME in an ALTER TABLE that renames something other
-// than the table.
-var alterWords = map[string]bool{"column": true, "index": true, "key": true, "constraint": true, "partition": true}
-
 // alterTable reports what an ALTER TABLE whose TABLE keyword ends at index
 // from does to a soft-delete table's rows: the construct and the word that
 // names the table when it renames the table away, drops its deleted
 // column, or drops, exchanges or discards a partition or tablespace.
-func (r *rewriter) alterTable(st *lexed, from int) (string, []int) {
+func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 	ws := st.words
 	if from < len(ws) && ws[from].lower == "if" && !ws[from].quoted {
 		from += 2 // IF EXISTS
@@ -231,8 +216,8 @@ func (r *rewriter) alterTable(st *lexed, from int) (string, []int) {
 		case "rename":
 			// MySQL: RENAME [TO|AS] t. SQLite: RENAME TO t, and
 			// RENAME [COLUMN] a TO b renames a column.
-			if next.lower == "" || !next.quoted && alterWords[next.lower] ||
-				r.d == dialectSQLite && (next.quoted || next.lower != "to") {
+			if next.lower == "" || !next.quoted && keywordOf(next.lower).is(kwAlterTarget) ||
+				r.d.renameNeedsTo && (next.quoted || next.lower != "to") {
 				continue
 			}
 			return "ALTER TABLE ... RENAME", []int{name}
@@ -268,18 +253,13 @@ func droppedColumn(ws []word, from int) word {
 	return word{}
 }
 
-// rowStatements start statements whose rows WithOnlyDeleted() would choose
-// by their primary table.
-var rowStatements = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
-	"replace": true, "with": true, "values": true, "table": true}
-
 // checkOnlyPrimaryPlain refuses, under WithOnlyDeleted() with no table, a
 // statement that reads or writes rows but names no soft-delete table: it
 // has no soft-delete primary table, so the mode cannot apply, and sending
 // it would return live rows (or hard-delete them) as if it did.
-func (r *rewriter) checkOnlyPrimaryPlain(st *lexed) error {
+func (r *rewriter) checkOnlyPrimaryPlain(st *sourceStatement) error {
 	first := st.firstWord()
-	if !rowStatements[first] {
+	if !keywordOf(first).is(kwRowStatement) {
 		return nil
 	}
 	return &RefusedError{

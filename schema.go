@@ -122,7 +122,7 @@ type schemaGate struct {
 	lock   chan struct{} // one check at a time, waiting as long as the context allows
 	mode   CheckMode
 	logger *slog.Logger // nil: silent
-	d      dialect
+	d      *dialect
 	tables []*softTable
 	model  atomic.Pointer[schemaModel] // the last schema read
 	checks atomic.Int64                // checks run, for tests
@@ -280,7 +280,7 @@ func (c *Connector) Reload(ctx context.Context) error {
 // needs the check, and so does a versioned comment that MySQL and MariaDB
 // read differently. MariaDB's SET STATEMENT ... FOR runs the statement after
 // FOR: it needs the check too. It runs only until a check has passed.
-func needsSchemaCheck(q string, d dialect) bool {
+func needsSchemaCheck(q string, d *dialect) bool {
 	stmts, err := lexStatements(q, d)
 	if err != nil {
 		return true

@@ -130,7 +130,7 @@ const (
 )
 
 // classifyMarkerType tells what a declared type can hold.
-func classifyMarkerType(d dialect, typ string) markerType {
+func classifyMarkerType(d *dialect, typ string) markerType {
 	if d == dialectSQLite {
 		return classifySQLiteType(strings.ToUpper(typ))
 	}

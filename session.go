@@ -17,7 +17,7 @@ import (
 // softdelete never sees (PREPARE, EXECUTE). That reads what a statement
 // says, which is not enough: SET sql_mode = 4 is ANSI_QUOTES too. So every
 // statement that might change the session (anything but the plain kinds of
-// sessionSafeWords, and anything with a versioned comment) is reported by
+// kwSessionSafe, and anything with a versioned comment) is reported by
 // the rewriter, and the connection reads the server's actual sql_mode and
 // client character set after it, before it sends anything else. A session
 // that reads text otherwise poisons the connection: that call fails with a
@@ -61,19 +61,26 @@ func (e *SessionError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrUnsafeSession) true.
 func (e *SessionError) Is(target error) bool { return target == ErrUnsafeSession }
 
-// sessionSafeWords start the statements that cannot change how the
-// session reads SQL (when they hold no versioned comment): the rewritten
-// kinds, reads of metadata, transactions and DDL. Everything else (SET,
-// CALL, DO, BEGIN NOT ATOMIC, IF, ...) is checked on the server after it
-// runs. sessionSafeStart is the same list for the fast path.
-var sessionSafeWords = map[string]bool{"select": true, "insert": true, "update": true, "delete": true,
-	"replace": true, "with": true, "values": true, "table": true, "show": true, "explain": true,
-	"describe": true, "desc": true, "start": true, "commit": true, "rollback": true, "savepoint": true,
-	"release": true, "lock": true, "unlock": true, "create": true, "alter": true, "drop": true,
-	"rename": true, "truncate": true}
+// mysqlSession are MySQL's session rules (dialectMySQL.session).
+type mysqlSession struct{}
+
+// checkDSN refuses an inner DSN that sets an sql_mode under which MySQL
+// reads strings and quotes otherwise.
+func (mysqlSession) checkDSN(dsn string) error {
+	if mode := unsupportedSQLMode(dsn); mode != "" {
+		return fmt.Errorf("softdelete: the inner DSN sets sql_mode %s, which changes how MySQL reads strings and quotes; softdelete does not support it", mode)
+	}
+	return nil
+}
+
+// readable reports whether the inner driver is go-sql-driver/mysql, whose
+// connections' sessions softdelete reads back.
+func (mysqlSession) readable(inner driver.Driver) bool {
+	return pkgPath(inner) == "github.com/go-sql-driver/mysql"
+}
 
 // sessionSafeStart reports whether the word at q[i] is one of
-// sessionSafeWords, without allocating. DROP is not: it may be DROP
+// kwSessionSafe (keywords.go), without allocating. DROP is not: it may be DROP
 // PREPARE, which the lexer's words judge (checkPrepared).
 func sessionSafeStart(q string, i int) bool {
 	if i >= len(q) {
@@ -109,13 +116,13 @@ func sessionSafeStart(q string, i int) bool {
 	return false
 }
 
-// sessionSensitive reports whether q may hold a MySQL statement that can
+// sensitive reports whether q may hold a MySQL statement that can
 // change how the session reads SQL or that checkSession refuses: one that
-// does not start with a word of sessionSafeWords (after blanks and comments
+// does not start with a kwSessionSafe word (after blanks and comments
 // as the lexer reads them), or any versioned comment, whose text is code.
 // It looks at the start of q and after every ';', without allocating; a ';'
 // inside a string only costs a look, and a false alarm only the slow path.
-func sessionSensitive(q string) bool {
+func (mysqlSession) sensitive(q string) bool {
 	if hasVersionedComment(q) {
 		return true
 	}
@@ -153,59 +160,6 @@ func hasVersionedComment(q string) bool {
 	return false
 }
 
-// skipBlanksAndComments returns the offset of the first byte from i on
-// that dialect d's lexer reads as neither a blank nor a comment. On MySQL
-// a versioned comment (/*!NNNNN ...*/, /*M!...*/) is code: it stops there.
-// An unterminated comment runs to the end.
-func skipBlanksAndComments(q string, i int, d dialect) int {
-	for i < len(q) {
-		switch {
-		case isBlankIn(q[i], d):
-			i++
-		case lineCommentAt(q, i, d):
-			k := strings.IndexByte(q[i:], '\n')
-			if k < 0 {
-				return len(q)
-			}
-			i += k + 1
-		case strings.HasPrefix(q[i:], "/*") && !(d == dialectMySQL && versionedCommentAt(q, i)):
-			k := strings.Index(q[i+2:], "*/")
-			if k < 0 {
-				return len(q)
-			}
-			i += k + 4
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// isBlankIn reports whether dialect d reads c as a blank (SQLite's
-// tokenizer rejects \v).
-func isBlankIn(c byte, d dialect) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' && d == dialectMySQL
-}
-
-// lineCommentAt reports whether a comment that runs to the end of the line
-// starts at q[i] in dialect d: "--" (on MySQL followed by a blank, a
-// control character or the end of the text), and MySQL's "#".
-func lineCommentAt(q string, i int, d dialect) bool {
-	switch {
-	case q[i] == '#':
-		return d == dialectMySQL
-	case q[i] != '-' || i+1 >= len(q) || q[i+1] != '-':
-		return false
-	}
-	return d != dialectMySQL || i+2 >= len(q) || q[i+2] <= ' ' || q[i+2] == 0x7f
-}
-
-// versionedCommentAt reports whether a MySQL versioned comment, whose text
-// the server runs as code, starts at q[i]: /*! (MySQL) or /*M! (MariaDB).
-func versionedCommentAt(q string, i int) bool {
-	return strings.HasPrefix(q[i:], "/*!") || strings.HasPrefix(q[i:], "/*M!")
-}
-
 // hasWordFold reports whether the word w (lower case) starts q at i.
 func hasWordFold(q string, i int, w string) bool {
 	if len(q)-i < len(w) || len(q)-i > len(w) && wordByte[q[i+len(w)]] {
@@ -222,15 +176,15 @@ func hasWordFold(q string, i int, w string) bool {
 // changesSession reports whether a lexed MySQL statement may change how
 // the session reads SQL, so that the server's session must be checked
 // after it runs.
-func changesSession(st *lexed) bool {
-	return !st.empty && (st.versioned || !sessionSafeWords[st.firstWord()])
+func changesSession(st *sourceStatement) bool {
+	return !st.empty && (st.versioned || !keywordOf(st.firstWord()).is(kwSessionSafe))
 }
 
-// checkSessionStatements refuses a MySQL multi-statement string in which a
+// checkAfter refuses a MySQL multi-statement string in which a
 // statement that may change the session is followed by another: no check
 // can run between them. It reports whether the session must be checked
 // after the text runs.
-func checkSessionStatements(stmts []*lexed) (bool, error) {
+func (mysqlSession) checkAfter(stmts []*sourceStatement) (bool, error) {
 	changing := false
 	for _, st := range stmts {
 		if st.empty {
@@ -249,12 +203,12 @@ func checkSessionStatements(stmts []*lexed) (bool, error) {
 // differently from softdelete's lexer.
 var unsafeSQLModeWords = []string{"ansi", "no_backslash_escapes", "postgresql", "oracle", "mssql", "db2", "maxdb"}
 
-// checkSession refuses the MySQL statements that obviously make the server
+// check refuses the MySQL statements that obviously make the server
 // read later statements differently from softdelete's lexer (sql_mode,
 // character set) or run SQL softdelete never sees (PREPARE, EXECUTE,
 // DEALLOCATE, also inside compound statements). The server-side check
 // after a statement that changes the session is the guarantee.
-func (r *rewriter) checkSession(st *lexed) error {
+func (mysqlSession) check(st *sourceStatement) error {
 	if err := checkPrepared(st); err != nil {
 		return err
 	}
@@ -324,25 +278,22 @@ func gluedVersionNumber(text string) int {
 	return -1
 }
 
-// preparedWords run SQL text that softdelete never sees.
-var preparedWords = map[string]bool{"prepare": true, "execute": true, "deallocate": true}
-
 // checkPrepared refuses SQL-level prepared statements: PREPARE, EXECUTE,
 // DEALLOCATE PREPARE and DROP PREPARE as a statement, and those words
 // anywhere in a statement that is not of a safe kind (a compound statement
 // such as BEGIN NOT ATOMIC ... or IF ... THEN ...). GRANT and REVOKE name
 // the EXECUTE privilege, and stored program bodies run only when called.
-func checkPrepared(st *lexed) error {
+func checkPrepared(st *sourceStatement) error {
 	refuse := &RefusedError{Table: "(any)", Reason: "SQL-level PREPARE and EXECUTE run text softdelete never sees"}
 	first := st.firstWord()
-	if preparedWords[first] || first == "drop" && len(st.words) > 1 && st.words[1].lower == "prepare" && !st.words[1].quoted {
+	if keywordOf(first).is(kwPrepared) || first == "drop" && len(st.words) > 1 && st.words[1].lower == "prepare" && !st.words[1].quoted {
 		return refuse
 	}
-	if sessionSafeWords[first] || first == "grant" || first == "revoke" || first == "xa" {
+	if keywordOf(first).is(kwSessionSafe) || first == "grant" || first == "revoke" || first == "xa" {
 		return nil
 	}
 	for _, w := range st.words {
-		if !w.quoted && !w.qualified && preparedWords[w.lower] {
+		if !w.quoted && !w.qualified && keywordOf(w.lower).is(kwPrepared) {
 			return refuse
 		}
 	}

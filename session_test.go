@@ -59,8 +59,8 @@ func TestSessionCheckReported(t *testing.T) {
 // TestSessionSafeStartMatchesWords: the fast path's allow-list is the
 // lexer-level one.
 func TestSessionSafeStartMatchesWords(t *testing.T) {
-	for w := range sessionSafeWords {
-		if w == "drop" {
+	for w, kw := range keywords {
+		if !kw.is(kwSessionSafe) || w == "drop" {
 			continue // DROP PREPARE: the slow path judges it
 		}
 		for _, q := range []string{w, strings.ToUpper(w) + " x", w + "(", w + "\t"} {
@@ -88,7 +88,7 @@ func TestSkipBlanksAndCommentsIsTheLexers(t *testing.T) {
 		"/*!40101 SET a */", "/*M!100000 SET a */", "/*!SET a*/", "/* x /*! */ SET a", "-- /*!\nSET a", "/*+ hint */ SET a",
 		"'x'", "`set`", "(SELECT 1)", "-1", "--1", "- - x",
 	}
-	for _, d := range []dialect{dialectMySQL, dialectSQLite} {
+	for _, d := range []*dialect{dialectMySQL, dialectSQLite} {
 		for _, q := range inputs {
 			stmts, err := lexStatements(q, d)
 			if err != nil || len(stmts) != 1 {
@@ -219,7 +219,7 @@ func TestSessionSensitiveCoversTheLexer(t *testing.T) {
 			continue
 		}
 		for _, st := range stmts {
-			if (changesSession(st) || checkPrepared(st) != nil) && !sessionSensitive(q) {
+			if (changesSession(st) || checkPrepared(st) != nil) && !dialectMySQL.session.sensitive(q) {
 				t.Fatalf("%q: the lexer sees a statement to check, the fast path does not", q)
 			}
 		}

@@ -21,17 +21,17 @@ import (
 // database/sql never uses one driver.Stmt from two goroutines at once, so
 // stmt needs no lock.
 type stmt struct {
-	c      *conn
-	query  string      // as the user wrote it
-	plain  bool        // names no soft-delete table: def serves every mode
-	def    driver.Stmt // prepared at Prepare, under the mode of its context
-	defKey string      // that mode's key
-	defSQL string      // def's rewritten text
-	check  bool        // the connection checks its MySQL session after each execution
-	byKey  map[string]driver.Stmt
-	extra  []innerStmt // inner statements prepared after def, one per distinct text
-	mask   uint        // the optional interfaces of def (stmtMask)
-	closed bool        // Close has run: a second Close does nothing
+	c           *conn
+	query       string      // as the user wrote it
+	modeFree    bool        // names no soft-delete table: prepared serves every mode
+	prepared    driver.Stmt // prepared at Prepare, under the mode of its context
+	preparedKey string      // that mode's key
+	preparedSQL string      // prepared's rewritten text
+	check       bool        // the connection checks its MySQL session after each execution
+	byKey       map[string]driver.Stmt
+	extra       []innerStmt // inner statements prepared after it, one per distinct text
+	mask        uint        // the optional interfaces of prepared (stmtMask)
+	closed      bool        // Close has run: a second Close does nothing
 }
 
 // innerStmt is an inner statement and the rewritten text it was prepared
@@ -48,7 +48,7 @@ func (s *stmt) Close() error {
 		return nil
 	}
 	s.closed = true
-	err := s.def.Close()
+	err := s.prepared.Close()
 	for _, is := range s.extra {
 		err = errors.Join(err, is.stmt.Close())
 	}
@@ -56,7 +56,7 @@ func (s *stmt) Close() error {
 	return err
 }
 
-func (s *stmt) NumInput() int { return s.def.NumInput() }
+func (s *stmt) NumInput() int { return s.prepared.NumInput() }
 
 // pick returns the inner statement for the mode of ctx, once the
 // connection may send it (see conn.ready).
@@ -67,7 +67,7 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 		}
 	}
 	m := modeFrom(ctx)
-	if s.plain {
+	if s.modeFree {
 		if m.onlyPrimary || len(m.tables) > 0 {
 			// The mode is checked as for db.Exec: it may name a table that
 			// is not a soft-delete table, or ask for a primary table the
@@ -76,10 +76,10 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 				return nil, err
 			}
 		}
-		return s.def, nil
+		return s.prepared, nil
 	}
-	if m.key == s.defKey {
-		return s.def, nil
+	if m.key == s.preparedKey {
+		return s.prepared, nil
 	}
 	if is, ok := s.byKey[m.key]; ok {
 		return is, nil
@@ -103,8 +103,8 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 // innerFor returns the inner statement prepared from the rewritten text q,
 // preparing it if no mode has needed that text before.
 func (s *stmt) innerFor(ctx context.Context, q string) (driver.Stmt, error) {
-	if q == s.defSQL {
-		return s.def, nil
+	if q == s.preparedSQL {
+		return s.prepared, nil
 	}
 	for _, is := range s.extra {
 		if is.sql == q {
@@ -229,13 +229,13 @@ func values(args []driver.NamedValue) ([]driver.Value, error) {
 type stmtNamedValueChecker struct{ s *stmt }
 
 func (x stmtNamedValueChecker) CheckNamedValue(nv *driver.NamedValue) error {
-	return x.s.def.(driver.NamedValueChecker).CheckNamedValue(nv)
+	return x.s.prepared.(driver.NamedValueChecker).CheckNamedValue(nv)
 }
 
 type stmtColumnConverter struct{ s *stmt }
 
 func (x stmtColumnConverter) ColumnConverter(idx int) driver.ValueConverter {
-	return x.s.def.(driver.ColumnConverter).ColumnConverter(idx)
+	return x.s.prepared.(driver.ColumnConverter).ColumnConverter(idx)
 }
 
 func (s *stmt) softdeleteStmt() *stmt { return s }

@@ -167,13 +167,13 @@ func TestStmtOneInnerPerText(t *testing.T) {
 // Connector packages: go-sql-driver/mysql, go-sqlite3, modernc.org/sqlite,
 // and PostgreSQL's lib/pq and every pgx major version.
 func TestDriverByPackage(t *testing.T) {
-	for path, want := range map[string]dialect{
+	for path, want := range map[string]*dialect{
 		"github.com/go-sql-driver/mysql": dialectMySQL,
 		"github.com/mattn/go-sqlite3":    dialectSQLite,
 		"modernc.org/sqlite":             dialectSQLite,
-		"github.com/lib/pq":              0,
-		"github.com/jackc/pgx/v5/stdlib": 0,
-		"github.com/jackc/pgx/v4/stdlib": 0,
+		"github.com/lib/pq":              nil,
+		"github.com/jackc/pgx/v5/stdlib": nil,
+		"github.com/jackc/pgx/v4/stdlib": nil,
 	} {
 		k, ok := driverByPackage(path)
 		if !ok || k.d != want {

@@ -152,7 +152,7 @@ func TestWrapperMatchesRealDrivers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			is := st.(interface{ softdeleteStmt() *stmt }).softdeleteStmt().def
+			is := st.(interface{ softdeleteStmt() *stmt }).softdeleteStmt().prepared
 			if got, want := implemented(st, stmtOptional), implemented(is, stmtOptional); got != want {
 				t.Errorf("%s: statement wrapper implements %02b, inner statement %02b", name, got, want)
 			}
