@@ -112,8 +112,8 @@ func (r *rewriter) sqliteStringNames(st *sourceStatement) *sourceStatement {
 // wholeTableEffect says what the construct what would do to t's rows.
 func wholeTableEffect(what string, t *softTable) string {
 	switch {
-	case strings.HasSuffix(what, " DROP "+t.column):
-		return "erase the deletion marks of " + t.name + ", making its soft-deleted rows live"
+	case strings.HasSuffix(what, " DROP "+t.column), strings.HasSuffix(what, " COLUMN "+t.column), strings.HasSuffix(what, " CHANGE "+t.column):
+		return "take away the deletion marks of " + t.name + ", making its soft-deleted rows live"
 	case strings.Contains(what, "RENAME") || strings.Contains(what, "EXCHANGE"):
 		return "move every row of " + t.name + " out of it, soft-deleted rows included"
 	}
@@ -216,6 +216,12 @@ func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 		case "rename":
 			// MySQL: RENAME [TO|AS] t. SQLite: RENAME TO t, and
 			// RENAME [COLUMN] a TO b renames a column.
+			if col, ok := renamedColumn(ws, i+1, r.d.renameNeedsTo); ok {
+				if strings.EqualFold(col.lower, t.column) {
+					return "ALTER TABLE ... RENAME COLUMN " + t.column, []int{name}
+				}
+				continue
+			}
 			if next.lower == "" || !next.quoted && keywordOf(next.lower).is(kwAlterTarget) ||
 				r.d.renameNeedsTo && (next.quoted || next.lower != "to") {
 				continue
@@ -229,6 +235,12 @@ func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 			if !next.quoted && next.lower == "partition" {
 				return "ALTER TABLE ... DROP PARTITION", []int{name}
 			}
+		case "change":
+			// MySQL: CHANGE [COLUMN] [IF EXISTS] old new definition.
+			k := columnIndex(ws, i+1)
+			if k+1 < len(ws) && strings.EqualFold(ws[k].lower, t.column) && !strings.EqualFold(ws[k+1].lower, t.column) {
+				return "ALTER TABLE ... CHANGE " + t.column, []int{name}
+			}
 		case "exchange", "discard":
 			return "ALTER TABLE ... " + strings.ToUpper(w.lower), []int{name}
 		}
@@ -240,6 +252,32 @@ func (r *rewriter) alterTable(st *sourceStatement, from int) (string, []int) {
 // ... DROP whose next word is at index from: DROP [COLUMN] [IF EXISTS]
 // col (MariaDB has IF EXISTS), or the zero word.
 func droppedColumn(ws []word, from int) word {
+	if k := columnIndex(ws, from); k < len(ws) {
+		return ws[k]
+	}
+	return word{}
+}
+
+// renamedColumn returns the column an ALTER TABLE ... RENAME whose next
+// word is at index from renames: RENAME COLUMN a TO b, or where bare is
+// set (SQLite) also RENAME a TO b. It reports false for a rename of the
+// table (RENAME TO t, RENAME AS t, MySQL's RENAME t).
+func renamedColumn(ws []word, from int, bare bool) (word, bool) {
+	if from >= len(ws) {
+		return word{}, false
+	}
+	if !ws[from].quoted && ws[from].lower == "column" && from+1 < len(ws) {
+		return ws[from+1], true
+	}
+	if bare && (ws[from].quoted || ws[from].lower != "to") {
+		return ws[from], true
+	}
+	return word{}, false
+}
+
+// columnIndex returns the index of the column named after a DROP or
+// CHANGE whose next word is at index from: [COLUMN] [IF EXISTS] col.
+func columnIndex(ws []word, from int) int {
 	k := from
 	if k < len(ws) && !ws[k].quoted && ws[k].lower == "column" {
 		k++
@@ -247,10 +285,7 @@ func droppedColumn(ws []word, from int) word {
 	if k+1 < len(ws) && !ws[k].quoted && ws[k].lower == "if" && !ws[k+1].quoted && ws[k+1].lower == "exists" {
 		k += 2
 	}
-	if k < len(ws) {
-		return ws[k]
-	}
-	return word{}
+	return k
 }
 
 // checkOnlyPrimaryPlain refuses, under WithOnlyDeleted() with no table, a
