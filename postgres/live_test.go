@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -272,4 +273,28 @@ func TestPostgresLiveDriverSpecifics(t *testing.T) {
 			t.Errorf("COPY through lib/pq: %d rows", n)
 		}
 	})
+}
+
+// A database whose standard_conforming_strings is off is refused at the
+// first connection: the server would read strings otherwise than the
+// parser.
+func TestPostgresLiveUnsafeDatabase(t *testing.T) {
+	_, raw := liveDB(t, "pgx")
+	ctx := context.Background()
+	_, _ = raw.ExecContext(ctx, "DROP DATABASE IF EXISTS t_pg_scs")
+	if _, err := raw.ExecContext(ctx, "CREATE DATABASE t_pg_scs"); err != nil {
+		t.Skip("cannot create a database:", err)
+	}
+	defer raw.ExecContext(ctx, "DROP DATABASE IF EXISTS t_pg_scs")
+	if _, err := raw.ExecContext(ctx, "ALTER DATABASE t_pg_scs SET standard_conforming_strings = off"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("softdelete", "driver=pgx tables=users dsn=postgres://postgres@127.0.0.1:5432/t_pg_scs?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err == nil || !strings.Contains(err.Error(), "standard_conforming_strings") {
+		t.Errorf("a connection with standard_conforming_strings off: %v", err)
+	}
 }
