@@ -1,6 +1,7 @@
 package softdelete
 
 import (
+	"context"
 	"database/sql/driver"
 	"fmt"
 	"strings"
@@ -50,6 +51,10 @@ type dialect struct {
 	// session keeps the server's session reading SQL as the lexer does;
 	// nil where the session cannot change that (SQLite).
 	session sessionRules
+
+	// connCheck checks each new inner connection before its first
+	// statement; nil: none (MySQL's session check is session.readable's).
+	connCheck func(context.Context, driver.Conn) error
 
 	// newEngine builds the dialect's own rewrite engine (see engine.go);
 	// nil: the built-in engine on xwb1989/sqlparser, which reads MySQL
@@ -104,7 +109,7 @@ type sessionRules interface {
 }
 
 // dialects are the dialects softdelete reads, for the dialect option.
-var dialects = []*dialect{dialectMySQL, dialectSQLite}
+var dialects = []*dialect{dialectMySQL, dialectSQLite, dialectPostgres}
 
 // String returns the dialect's name.
 func (d *dialect) String() string {
@@ -122,34 +127,19 @@ func parseDialect(s string, names optionNames) (*dialect, error) {
 			return d, nil
 		}
 	}
-	switch lower {
-	case "postgres", "postgresql", "pg", "pgsql":
-		return nil, fmt.Errorf("softdelete: %s%q: PostgreSQL is not supported (softdelete reads MySQL/MariaDB and SQLite SQL only)", names.dialectIs, s)
-	}
-	return nil, fmt.Errorf("softdelete: unknown dialect %q in %s (want mysql or sqlite)", s, names.dialect)
+	return nil, fmt.Errorf("softdelete: unknown dialect %q in %s (want mysql, sqlite or postgres)", s, names.dialect)
 }
 
 // knownDriver is an inner driver softdelete knows: the name it registers,
-// the import path that registers it, and its dialect (nil: PostgreSQL,
-// which softdelete does not support).
+// the import path that registers it, and its dialect.
 type knownDriver struct {
 	name, importPath string
 	d                *dialect
 }
 
-// postgresDrivers are the PostgreSQL drivers, which softdelete refuses.
-var postgresDrivers = []knownDriver{
-	{"postgres", "github.com/lib/pq", nil},
-	{"postgresql", "", nil},
-	{"pq", "", nil},
-	{"pgx", "github.com/jackc/pgx/v5/stdlib", nil},
-	{"pgx/v5", "github.com/jackc/pgx/v5/stdlib", nil},
-	{"pgx/v4", "github.com/jackc/pgx/v4/stdlib", nil},
-}
-
 // knownDrivers are the drivers whose dialect softdelete tells by their
 // registered name or, for a Config.Connector, by their package: those of
-// each dialect, then PostgreSQL's.
+// each dialect.
 var knownDrivers = func() []knownDriver {
 	var all []knownDriver
 	for _, d := range dialects {
@@ -158,7 +148,7 @@ var knownDrivers = func() []knownDriver {
 			all = append(all, k)
 		}
 	}
-	return append(all, postgresDrivers...)
+	return all
 }()
 
 // driverByName returns the known driver registered under name.
@@ -175,7 +165,7 @@ func driverByName(name string) (knownDriver, bool) {
 // in the package at path (any major version of pgx).
 func driverByPackage(path string) (knownDriver, bool) {
 	if strings.HasPrefix(path, "github.com/jackc/pgx") {
-		return knownDriver{importPath: path}, true
+		return knownDriver{importPath: path, d: dialectPostgres}, true
 	}
 	for _, k := range knownDrivers {
 		if k.importPath != "" && k.importPath == path {

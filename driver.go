@@ -68,9 +68,10 @@ type Config struct {
 	// Column is the deleted column of tables that do not name one;
 	// empty means DefaultColumn.
 	Column string
-	// Dialect is "mysql" or "sqlite"; empty means the one that
-	// DriverName implies ("mysql", "sqlite3"), or Connector's driver
-	// (go-sql-driver/mysql, go-sqlite3). PostgreSQL is not supported.
+	// Dialect is "mysql", "sqlite" or "postgres"; empty means the one
+	// that DriverName implies ("mysql", "sqlite3", "pgx", "postgres"), or
+	// Connector's driver (go-sql-driver/mysql, go-sqlite3, pgx, lib/pq).
+	// PostgreSQL needs import _ "github.com/softdelete-go/softdelete/postgres".
 	Dialect string
 	// Now is the SQL expression a soft DELETE stamps with; empty means the
 	// dialect's current time with sub-second precision.
@@ -91,7 +92,7 @@ type Config struct {
 //	driver   the registered inner driver (required)
 //	tables   soft-delete tables, comma-separated, each name or name:column (required)
 //	column   the default deleted column (default deleted_at)
-//	dialect  mysql or sqlite, when the driver's name does not tell
+//	dialect  mysql, sqlite or postgres, when the driver's name does not tell
 //	now      the SQL expression a soft DELETE stamps with (no spaces)
 //	cache    how many rewrites to remember; 0 disables the cache (default 4096)
 //	check    the schema check: error, warn or off (default error)
@@ -296,9 +297,9 @@ type optionNames struct {
 
 var (
 	dsnNames = optionNames{dialect: "dialect=", dialectIs: "dialect=",
-		setDialect: "set dialect=mysql or dialect=sqlite", nowIs: "now="}
+		setDialect: "set dialect=mysql, dialect=sqlite or dialect=postgres", nowIs: "now="}
 	configNames = optionNames{dialect: "Config.Dialect", dialectIs: "Config.Dialect ",
-		setDialect: `set Config.Dialect to "mysql" or "sqlite"`, nowIs: "Config.Now "}
+		setDialect: `set Config.Dialect to "mysql", "sqlite" or "postgres"`, nowIs: "Config.Now "}
 )
 
 // newRewriter builds the rewriter of a Config, checking it.
@@ -368,15 +369,12 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 
 // configDialect returns the dialect of a configuration: Dialect, or the
 // one its inner driver's name or Connector's driver package implies. A
-// known driver is never read as another dialect, and PostgreSQL not at all.
+// known driver is never read as another dialect.
 func configDialect(cfg Config, names optionNames) (*dialect, error) {
 	if cfg.DriverName == "" && cfg.Connector == nil && cfg.Dialect == "" {
 		return nil, errors.New("softdelete: Config: DriverName (the inner driver) is missing")
 	}
 	inner, known, isKnown := innerDriver(cfg)
-	if isKnown && known.d == nil {
-		return nil, fmt.Errorf("softdelete: %s is PostgreSQL, which softdelete does not support: it reads MySQL/MariaDB and SQLite SQL only, and no %s can change that", inner, names.dialect)
-	}
 	if cfg.Dialect == "" {
 		if !isKnown {
 			return nil, fmt.Errorf("softdelete: cannot tell the SQL dialect of %s; %s", inner, names.setDialect)
@@ -460,6 +458,12 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	if c.checkSession {
 		if err := checkMySQLSession(ctx, ic); err != nil {
+			ic.Close()
+			return nil, err
+		}
+	}
+	if check := c.rw.d.connCheck; check != nil {
+		if err := check(ctx, ic); err != nil {
 			ic.Close()
 			return nil, err
 		}

@@ -178,9 +178,12 @@ func (g *schemaGate) run(ctx context.Context, ic driver.Conn) (*SchemaReport, er
 	q := &metaQueryer{conn: ic}
 	var model *schemaModel
 	var err error
-	if g.d == dialectMySQL {
+	switch g.d {
+	case dialectMySQL:
 		model, err = readMySQLSchema(ctx, q, g.tables)
-	} else {
+	case dialectPostgres:
+		model, err = readPostgresSchema(ctx, q, g.tables)
+	default:
 		model, err = readSQLiteSchema(ctx, q, g.tables)
 	}
 	if err != nil {

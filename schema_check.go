@@ -247,6 +247,9 @@ func (g *schemaGate) markerDDL() string {
 	if g.d == dialectMySQL {
 		return mysqlMarkerDDL
 	}
+	if g.d == dialectPostgres {
+		return "timestamptz NULL"
+	}
 	return "DATETIME NULL"
 }
 

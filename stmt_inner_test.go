@@ -171,9 +171,9 @@ func TestDriverByPackage(t *testing.T) {
 		"github.com/go-sql-driver/mysql": dialectMySQL,
 		"github.com/mattn/go-sqlite3":    dialectSQLite,
 		"modernc.org/sqlite":             dialectSQLite,
-		"github.com/lib/pq":              nil,
-		"github.com/jackc/pgx/v5/stdlib": nil,
-		"github.com/jackc/pgx/v4/stdlib": nil,
+		"github.com/lib/pq":              dialectPostgres,
+		"github.com/jackc/pgx/v5/stdlib": dialectPostgres,
+		"github.com/jackc/pgx/v4/stdlib": dialectPostgres,
 	} {
 		k, ok := driverByPackage(path)
 		if !ok || k.d != want {
