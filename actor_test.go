@@ -165,7 +165,7 @@ func TestActorPlaceholdersSQLite(t *testing.T) {
 	}
 	seedPosts(t, raw, 2)
 	for q, want := range map[string]string{
-		"DELETE FROM posts WHERE id = ? AND title = :t": "mixes ?",
+		"DELETE FROM posts WHERE id = ? AND title = :t":  "mixes ?",
 		"DELETE FROM posts WHERE id = ?1 AND title = :t": "mixes numbered",
 		"DELETE FROM posts WHERE id = ?1; SELECT 1":      "one statement",
 	} {
@@ -250,8 +250,8 @@ func TestActorRewritePositions(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		dialect, q, want string
-		at            []int
-		named         string
+		at               []int
+		named            string
 	}{
 		{"sqlite", "DELETE FROM posts WHERE id = ?", "update posts set deleted_by = ?, deleted_at = $NOW where (id = ?) and posts.deleted_at is null", []int{0}, ""},
 		{"sqlite", "DELETE FROM posts", "update posts set deleted_by = ?, deleted_at = $NOW where posts.deleted_at is null", []int{0}, ""},
@@ -387,5 +387,25 @@ func TestActorReloadSQLite(t *testing.T) {
 		if err := raw.QueryRow("SELECT deleted_by FROM comments WHERE id = ?", id).Scan(&by); err != nil || by.String != want {
 			t.Errorf("comment %d deleted_by = %v (%v), want %q", id, by, err, want)
 		}
+	}
+}
+
+// actor= and Config.Actor: parsed, and a bad value fails naming the option.
+func TestActorConfig(t *testing.T) {
+	cfg, err := ParseDSN("driver=sqlite3 tables=posts actor=deleted_by dsn=x.db")
+	if err != nil || cfg.Actor != "deleted_by" {
+		t.Fatalf("ParseDSN: %+v, %v", cfg, err)
+	}
+	for dsn, want := range map[string]string{
+		"driver=sqlite3 tables=posts actor= dsn=x.db":           "actor= is empty",
+		"driver=sqlite3 tables=posts actor=a;b dsn=x.db":        `actor="a;b" is not a plain column name`,
+		"driver=sqlite3 tables=posts actor=deleted_at dsn=x.db": "is the deleted column of table posts",
+	} {
+		if _, err := sql.Open(DriverName, dsn); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", dsn, err, want)
+		}
+	}
+	if _, err := NewConnector(Config{DriverName: "sqlite3", DSN: "x.db", Tables: []string{"posts"}, Actor: "by-whom"}); err == nil || !strings.Contains(err.Error(), `Config.Actor "by-whom"`) {
+		t.Errorf("Config.Actor with a dash: %v", err)
 	}
 }
