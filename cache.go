@@ -38,6 +38,7 @@ type cacheEntry struct {
 	mode, query string // the key, checked on every hit
 	out         string
 	session     bool // the MySQL session must be checked after it runs
+	actor       *actorArgs
 	err         error
 }
 
@@ -73,7 +74,7 @@ func (c *cache) shard(h uint64) *cacheShard {
 	return &c.shards[h%cacheShards]
 }
 
-func (c *cache) get(mode, q string) (string, bool, error, bool) {
+func (c *cache) get(mode, q string) (string, bool, *actorArgs, error, bool) {
 	h := c.hash(mode, q)
 	sh := c.shard(h)
 	sh.mu.RLock()
@@ -85,10 +86,10 @@ func (c *cache) get(mode, q string) (string, bool, error, bool) {
 	} else {
 		sh.misses.Add(1)
 	}
-	return e.out, e.session, e.err, ok
+	return e.out, e.session, e.actor, e.err, ok
 }
 
-func (c *cache) put(mode, q, out string, session bool, err error) {
+func (c *cache) put(mode, q, out string, session bool, actor *actorArgs, err error) {
 	if len(q) > maxCachedLen {
 		return
 	}
@@ -101,8 +102,21 @@ func (c *cache) put(mode, q, out string, session bool, err error) {
 			break
 		}
 	}
-	sh.m[h] = cacheEntry{mode: mode, query: q, out: out, session: session, err: err}
+	sh.m[h] = cacheEntry{mode: mode, query: q, out: out, session: session, actor: actor, err: err}
 	sh.mu.Unlock()
+}
+
+// purge forgets every rewrite (the counters stay).
+func (c *cache) purge() {
+	if c == nil {
+		return
+	}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		clear(sh.m)
+		sh.mu.Unlock()
+	}
 }
 
 // countHit counts a hit that a connection answered from its own recent

@@ -64,30 +64,34 @@ func (c *conn) softdeleteConn() *conn { return c }
 type recentRewrite struct {
 	query, key, out string
 	modeDependent   bool
-	session         bool // check the MySQL session after it runs
-	cached          bool // the rewrite went through the cache: a hit counts
+	session         bool       // check the MySQL session after it runs
+	cached          bool       // the rewrite went through the cache: a hit counts
+	actor           *actorArgs // where it takes the actor (actor.go), or nil
 }
 
-// rewrite is rw.rewriteMode, remembering the last few successful rewrites
+// rewrite is rw.rewriteFull, remembering the last few successful rewrites
 // of the connection. A statement that names a soft-delete table counts as
 // a cache hit when it is answered here. The session result is true only
 // when the connection must check its MySQL session after the statement.
-func (c *conn) rewrite(query string, m *mode) (out string, modeDependent, session bool, err error) {
+func (c *conn) rewrite(ctx context.Context, query string, m *mode) (out string, modeDependent, session bool, actor *actorArgs, err error) {
 	for i := range c.recent {
 		if r := &c.recent[i]; r.query == query && r.key == m.key && r.query != "" {
+			if r.actor != nil && r.actor.gen != c.rw.actorGen.Load() {
+				break // the tables with the actor column changed (Reload)
+			}
 			if r.cached {
 				c.rw.cache.countHit(c.hitShard)
 			}
-			return r.out, r.modeDependent, r.session, nil
+			return r.out, r.modeDependent, r.session, r.actor, nil
 		}
 	}
-	out, modeDependent, session, err = c.rw.rewriteMode(query, m)
+	out, modeDependent, session, actor, err = c.rw.rewriteFull(ctx, query, m)
 	session = session && c.verify
 	if err == nil && m.restore == "" && len(query) <= maxCachedLen {
-		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, modeDependent: modeDependent, session: session, cached: modeDependent && !m.raw()}
+		c.recent[c.recentNext] = recentRewrite{query: query, key: m.key, out: out, modeDependent: modeDependent, session: session, cached: modeDependent && !m.raw(), actor: actor}
 		c.recentNext = (c.recentNext + 1) % len(c.recent)
 	}
-	return out, modeDependent, session, err
+	return out, modeDependent, session, actor, err
 }
 
 // Prepare prepares a statement under the default mode; the statement is
@@ -113,16 +117,18 @@ func (c *conn) Begin() (driver.Tx, error) {
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	m := modeFrom(ctx)
-	q, modeDependent, session, err := c.rewrite(query, m)
-	if err != nil {
-		return nil, err
-	}
 	if c.session != sessionOK {
 		if err := c.ready(ctx); err != nil {
 			return nil, err
 		}
 	}
+	// The schema before the rewrite: which tables have the actor column
+	// is the schema's (see actor.go).
 	if err := c.checkSchema(ctx, query); err != nil {
+		return nil, err
+	}
+	q, modeDependent, session, actor, err := c.rewrite(ctx, query, m)
+	if err != nil {
 		return nil, err
 	}
 	is, err := c.prepareInner(ctx, q)
@@ -132,7 +138,7 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 	// A new wrapper each time: a handle handed out is never reused, so a
 	// second Close of a closed statement cannot reach a live one.
 	mask := stmtMask(is)
-	s := &stmt{c: c, query: query, modeFree: !modeDependent, prepared: is, preparedKey: m.key, preparedSQL: q, check: session, mask: mask}
+	s := &stmt{c: c, query: query, modeFree: !modeDependent, prepared: is, preparedKey: m.key, preparedSQL: q, preparedActor: actor, check: session, mask: mask}
 	return wrapStmtMask(s, mask), nil
 }
 
@@ -171,17 +177,22 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 type connExecerContext struct{ c *conn }
 
 func (x connExecerContext) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	q, _, session, err := x.c.rewrite(query, modeFrom(ctx))
-	if err != nil {
-		return nil, err
-	}
 	if x.c.session != sessionOK {
 		if err := x.c.ready(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := x.c.checkSchema(ctx, query); err != nil {
+	if err := x.c.checkSchema(ctx, query); err != nil { // before the rewrite: see prepare
 		return nil, err
+	}
+	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if actor.takes() {
+		if args, err = x.c.insertActor(ctx, args, actor); err != nil {
+			return nil, err
+		}
 	}
 	res, err := x.c.execer.ExecContext(ctx, q, args)
 	if session {
@@ -195,17 +206,22 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 type connQueryerContext struct{ c *conn }
 
 func (x connQueryerContext) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	q, _, session, err := x.c.rewrite(query, modeFrom(ctx))
-	if err != nil {
-		return nil, err
-	}
 	if x.c.session != sessionOK {
 		if err := x.c.ready(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := x.c.checkSchema(ctx, query); err != nil {
+	if err := x.c.checkSchema(ctx, query); err != nil { // before the rewrite: see prepare
 		return nil, err
+	}
+	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if actor.takes() {
+		if args, err = x.c.insertActor(ctx, args, actor); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := x.c.queryer.QueryContext(ctx, q, args)
 	if session {

@@ -82,8 +82,14 @@ type Config struct {
 	// Check is what the schema check does with problems (schema.go):
 	// CheckError (the default, also ""), CheckWarn or CheckOff.
 	Check CheckMode
-	// Logger receives the schema check's warnings at Warn; nil: silent.
+	// Logger receives the schema check's warnings and refused statements
+	// at Warn, and each rewrite computed (not those served from the
+	// cache) at Debug; nil: silent. Argument values are never logged.
 	Logger *slog.Logger
+	// Actor is the column that records who deleted a row (see WithActor),
+	// e.g. "deleted_by"; empty: none. It is set on each listed table that
+	// has it.
+	Actor string
 }
 
 // ParseDSN parses a softdelete DSN: space-separated key=value pairs, with
@@ -96,6 +102,7 @@ type Config struct {
 //	now      the SQL expression a soft DELETE stamps with (no spaces)
 //	cache    how many rewrites to remember; 0 disables the cache (default 4096)
 //	check    the schema check: error, warn or off (default error)
+//	actor    the column a soft DELETE records WithActor's value in (default: none)
 //	dsn      the inner driver's DSN (required, last)
 func ParseDSN(dsn string) (*Config, error) {
 	cfg := &Config{}
@@ -155,8 +162,13 @@ func ParseDSN(dsn string) (*Config, error) {
 				return nil, fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
 			}
 			cfg.Check = CheckMode(val)
+		case "actor":
+			if val == "" {
+				return nil, errors.New("softdelete: DSN: actor= is empty (the column that records who deleted a row, e.g. actor=deleted_by)")
+			}
+			cfg.Actor = val
 		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, check, dsn)", key)
+			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, check, actor, dsn)", key)
 		}
 	}
 	switch {
@@ -293,13 +305,14 @@ type optionNames struct {
 	dialectIs  string // written before its quoted value: "dialect=" or "Config.Dialect "
 	setDialect string // how to set it, in a hint
 	nowIs      string // "now=" or "Config.Now ", before its quoted value
+	actorIs    string // "actor=" or "Config.Actor ", before its quoted value
 }
 
 var (
 	dsnNames = optionNames{dialect: "dialect=", dialectIs: "dialect=",
-		setDialect: "set dialect=mysql, dialect=sqlite or dialect=postgres", nowIs: "now="}
+		setDialect: "set dialect=mysql, dialect=sqlite or dialect=postgres", nowIs: "now=", actorIs: "actor="}
 	configNames = optionNames{dialect: "Config.Dialect", dialectIs: "Config.Dialect ",
-		setDialect: `set Config.Dialect to "mysql", "sqlite" or "postgres"`, nowIs: "Config.Now "}
+		setDialect: `set Config.Dialect to "mysql", "sqlite" or "postgres"`, nowIs: "Config.Now ", actorIs: "Config.Actor "}
 )
 
 // newRewriter builds the rewriter of a Config, checking it.
@@ -357,7 +370,10 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	if size == 0 {
 		size = DefaultCacheSize
 	}
-	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size)}
+	if err := checkActorColumn(cfg.Actor, tables, names); err != nil {
+		return nil, err
+	}
+	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size), actor: cfg.Actor, logger: cfg.Logger}
 	if rw.engine, err = newEngine(rw, d, nowText); err != nil {
 		return nil, fmt.Errorf("softdelete: the %s engine: %w", d, err)
 	}

@@ -20,9 +20,10 @@ import (
 // rewriteEngine rewrites the texts that concern soft-delete tables, after
 // the fast path and before the cache.
 type rewriteEngine interface {
-	// rewriteText returns the text to send for q under m, and whether the
-	// MySQL session must be checked after it runs.
-	rewriteText(q string, m *mode) (out string, session bool, err error)
+	// rewriteText returns the text to send for q under m, whether the
+	// MySQL session must be checked after it runs, and where it takes the
+	// actor (actor.go; nil: nowhere).
+	rewriteText(q string, m *mode) (out string, session bool, actor *actorArgs, err error)
 }
 
 // The built-in engine: the rewriter's own stages.
@@ -50,13 +51,13 @@ func newEngine(r *rewriter, d *dialect, now string) (rewriteEngine, error) {
 // to it as data, and its refusals come back as *RefusedError.
 type foreignEngine struct{ e engine.Engine }
 
-func (f foreignEngine) rewriteText(q string, m *mode) (string, bool, error) {
+func (f foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs, error) {
 	out, session, err := f.e.Rewrite(q, m.data())
 	var refusal *engine.Refusal
 	if errors.As(err, &refusal) {
-		return "", false, &RefusedError{Table: refusal.Table, Reason: refusal.Reason, Fix: refusal.Fix, Err: refusal.Err}
+		return "", false, nil, &RefusedError{Table: refusal.Table, Reason: refusal.Reason, Fix: refusal.Fix, Err: refusal.Err}
 	}
-	return out, session, err
+	return out, session, nil, err
 }
 
 // data returns the mode as an engine.Mode.

@@ -43,6 +43,7 @@ type verbatim struct {
 	at         int  // offset in the text lexed
 	positional bool // a bare '?' (or a region holding one): its order must not change
 	region     bool // a region (see region), not a single literal
+	bare       int  // the bare '?' parameters it holds (0 or 1; a region may hold more)
 }
 
 // word is an unquoted keyword or identifier, or a quoted identifier.
@@ -73,6 +74,11 @@ type sourceStatement struct {
 	otherMods  bool            // such modifiers on another SELECT: not supported
 	hidden     bool            // a soft-delete table's name is inside a literal or comment
 	ambiguous  string          // text servers read differently (a versioned comment), or ""
+	named      bool            // a named parameter (:name; SQLite also @name, $name, #name) was seen
+	maxNumber  int             // the largest N of a SQLite ?N parameter, 0 when there is none
+	actorParam string          // how the rewrite writes the actor's parameter (see actorParam), set by the scope
+	actorSlots []int           // where the printed rewrite takes the actor (see actorArgs), set by the printer
+	actorDep   bool            // the rewrite depends on which tables have the actor column
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.
@@ -306,6 +312,7 @@ func (l *lexer) scan(i int) (int, error) {
 	case c == ':' && isIdentStart(next):
 		l.code(i)
 		j := scanWord(q, i+1)
+		l.cur.named = true
 		l.addVerbatim(i, j, false)
 		return j, nil
 	case c == '@':
@@ -450,6 +457,9 @@ func (l *lexer) scanQuestionMark(i int) int {
 		for j < len(l.q) && l.q[j] >= '0' && l.q[j] <= '9' {
 			j++
 		}
+		if n, err := strconv.Atoi(l.q[i+1 : j]); err == nil && n > l.cur.maxNumber {
+			l.cur.maxNumber = n
+		}
 	}
 	l.addVerbatim(i, j, j == i+1)
 	return j
@@ -462,6 +472,7 @@ func (l *lexer) scanSQLiteParameter(i int) (int, error) {
 	if !ok {
 		return 0, &lexError{"malformed parameter", i}
 	}
+	l.cur.named = true
 	l.addVerbatim(i, j, false)
 	return j, nil
 }
@@ -608,7 +619,11 @@ func (l *lexer) writeVerbatim(i, j int, positional bool) {
 	if cur.verbatims == nil {
 		cur.verbatims = make([]verbatim, 0, 4)
 	}
-	cur.verbatims = append(cur.verbatims, verbatim{text: l.q[i:j], at: i, positional: positional})
+	bare := 0
+	if positional {
+		bare = 1
+	}
+	cur.verbatims = append(cur.verbatims, verbatim{text: l.q[i:j], at: i, positional: positional, bare: bare})
 }
 
 // addVerbatim is writeVerbatim for a literal or parameter, noting a soft-delete
@@ -696,13 +711,15 @@ func (l *lexer) closeRegion(at int) {
 	} else {
 		cur.parse, l.mark = cur.parse[:r.pStart], r.start
 	}
-	positional := false
+	positional, bare := false, 0
 	for _, x := range cur.verbatims[r.nLits:] {
 		positional = positional || x.positional
+		bare += x.bare
 	}
 	cur.verbatims = cur.verbatims[:r.nLits]
 	l.writeVerbatim(r.start, r.end, positional)
 	cur.verbatims[len(cur.verbatims)-1].region = true
+	cur.verbatims[len(cur.verbatims)-1].bare = bare
 	l.mark = at // only blanks and comments lie between r.end and at
 }
 

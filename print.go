@@ -22,6 +22,9 @@ type printer struct {
 	lastPos   int
 	quoted    map[string]bool
 	err       error
+	actor     string // how the actor's parameter is written (see actorParam); "" when the statement takes none
+	bare      int    // the bare '?' parameters written so far, the actor's included
+	slots     []int  // where the actor was written: the count of bare parameters before it (see actorArgs)
 }
 
 // print writes node as SQL and checks that every literal was written
@@ -236,6 +239,10 @@ func (p *printer) formatDialectNode(buf *sqlparser.TrackedBuffer, node sqlparser
 // formatBindVar writes back the user's text that the bind variable :pN
 // stands for, checking that positional parameters keep their order.
 func (p *printer) formatBindVar(buf *sqlparser.TrackedBuffer, n *sqlparser.SQLVal) {
+	if string(n.Val) == actorBindVar {
+		p.formatActor(buf)
+		return
+	}
 	i := p.bindVarIndex(n)
 	if i < 0 {
 		p.fail(fmt.Errorf("softdelete: internal error: unexpected bind variable %s", n.Val))
@@ -248,7 +255,26 @@ func (p *printer) formatBindVar(buf *sqlparser.TrackedBuffer, n *sqlparser.SQLVa
 		p.lastPos = i
 	}
 	p.seen[i]++
+	p.bare += p.verbatims[i].bare
 	buf.WriteString(p.verbatims[i].text)
+}
+
+// formatActor writes the actor's parameter (see actor.go) and notes where
+// its argument goes: after the bare parameters written before it, or, for
+// SQLite's ?N, at N.
+func (p *printer) formatActor(buf *sqlparser.TrackedBuffer) {
+	switch {
+	case p.actor == "":
+		p.fail(fmt.Errorf("softdelete: internal error: an actor parameter without a placeholder style"))
+		return
+	case p.actor == "?":
+		p.slots = append(p.slots, p.bare)
+		p.bare++
+	case p.actor[0] == '?':
+		n, _ := strconv.Atoi(p.actor[1:])
+		p.slots = append(p.slots[:0], n-1)
+	}
+	buf.WriteString(p.actor)
 }
 
 // formatSelect writes a SELECT. sqlparser puts "dual" where there was no
@@ -430,10 +456,11 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64, actor: st.actorParam}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}
 	}
+	st.actorSlots = p.slots
 	return txt, nil
 }

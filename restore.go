@@ -50,5 +50,9 @@ func (r *rewriter) restoreStatement(q string, m *mode) (string, error) {
 		len(rest) > len(t.name) && wordByte[rest[len(t.name)]] {
 		return "", fmt.Errorf("softdelete: Restore: a Restore context runs only the statement softdelete.Restore builds")
 	}
-	return "UPDATE " + rest[:len(t.name)] + " SET " + t.column + " = NULL" + rest[len(t.name):], nil
+	set := " SET " + t.column + " = NULL"
+	if col := r.actorColumnOf(t); col != "" {
+		set += ", " + col + " = NULL" // who deleted it no longer applies (see actor.go)
+	}
+	return "UPDATE " + rest[:len(t.name)] + set + rest[len(t.name):], nil
 }

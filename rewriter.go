@@ -1,8 +1,10 @@
 package softdelete
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 
@@ -77,6 +79,10 @@ type rewriter struct {
 
 	schema *schemaGate // the connector's lazy schema check (schema.go); newRewriter always sets it
 
+	actor    string        // the actor column (Config.Actor), or "" (see actor.go)
+	actorGen atomic.Uint32 // changes when the tables that have the actor column may have changed
+	logger   *slog.Logger  // Config.Logger: refusals and rewrites (log.go); nil: silent
+
 	// wholeParse makes sqlparser read regions too (see region): the
 	// rewrite without them, for the benchmarks that show their worth.
 	wholeParse bool
@@ -95,60 +101,75 @@ func (r *rewriter) rewrite(q string, m *mode) (string, error) {
 // session must be checked after the statement runs (see session.go). Both
 // are cached with the rewrite.
 func (r *rewriter) rewriteMode(q string, m *mode) (out string, modeDependent, session bool, err error) {
+	out, modeDependent, session, _, err = r.rewriteFull(context.Background(), q, m)
+	return out, modeDependent, session, err
+}
+
+// rewriteFull is rewriteMode that also returns where the rewrite takes the
+// actor (see actor.go), cached with it, and logs (see log.go): a refusal
+// at Warn, a rewrite computed (a cache miss) at Debug.
+func (r *rewriter) rewriteFull(ctx context.Context, q string, m *mode) (out string, modeDependent, session bool, actor *actorArgs, err error) {
 	if len(m.tables) > 0 {
 		if err := r.checkMode(m); err != nil {
-			return "", true, false, err
+			return "", true, false, nil, err
 		}
 	}
 	if m.raw() {
-		return q, true, r.d.session != nil && r.d.session.sensitive(q), nil
+		return q, true, r.d.session != nil && r.d.session.sensitive(q), nil, nil
 	}
 	if m.restore != "" {
 		if q, err = r.restoreStatement(q, m); err != nil {
-			return "", true, false, err
+			return "", true, false, nil, err
 		}
 	} else if !r.tables.mentionedIn(q) {
 		if m.onlyPrimary {
 			if err := r.checkOnlyPrimaryText(q); err != nil {
-				return "", true, false, err
+				return "", true, false, nil, err
 			}
 		}
 		if r.d.session == nil || !r.d.session.sensitive(q) {
-			return q, false, false, nil
+			return q, false, false, nil, nil
 		}
 	}
-	if r.cache == nil {
-		out, session, err := r.engine.rewriteText(q, m)
-		return out, true, session, err
+	if r.cache != nil {
+		if out, session, actor, err, ok := r.cache.get(m.key, q); ok && (actor == nil || actor.gen == r.actorGen.Load()) {
+			if err != nil && r.logger != nil {
+				r.logRefusal(ctx, q, m, err)
+			}
+			return out, true, session, actor, err
+		}
 	}
-	if out, session, err, ok := r.cache.get(m.key, q); ok {
-		return out, true, session, err
+	out, session, actor, err = r.engine.rewriteText(q, m)
+	if r.cache != nil {
+		r.cache.put(m.key, q, out, session, actor, err)
 	}
-	out, session, err = r.engine.rewriteText(q, m)
-	r.cache.put(m.key, q, out, session, err)
-	return out, true, session, err
+	if r.logger != nil {
+		r.logRewrite(ctx, q, out, m, err)
+	}
+	return out, true, session, actor, err
 }
 
 // rewriteText is the built-in engine (see engine.go): it lexes q, splits
 // it into statements and runs each down the stages (rewriteStatement). It
 // also reports whether the MySQL session must be checked after q runs.
-func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err error) {
+func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, actor *actorArgs, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, session, err = "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
+			out, session, actor, err = "", false, nil, &RefusedError{Table: r.firstTableIn(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
 		}
 	}()
+	gen := r.actorGen.Load() // before the model is read: a reload meanwhile makes this rewrite stale, not wrong
 	stmts, err := lex(q, r.d, r.tables, !r.wholeParse)
 	if err != nil {
-		return "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
+		return "", false, nil, &RefusedError{Table: r.firstTableIn(q), Reason: "the " + r.d.String() + " lexer cannot read it, and neither would the database", Fix: "fix the SQL at the offset shown (an unterminated string or comment, a bare '#' on SQLite, a stray '@' on MySQL); a NUL byte belongs in an argument", Err: err}
 	}
 	if m.restore != "" && len(stmts) != 1 {
-		return "", false, fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
+		return "", false, nil, fmt.Errorf("softdelete: Restore: the condition must not end the statement or add another")
 	}
 	for _, st := range stmts {
 		if st.ambiguous != "" && r.tables.mentionedIn(q) {
 			// Where servers disagree on what is code, no reading is safe.
-			return "", false, &RefusedError{Table: r.firstTableIn(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
+			return "", false, nil, &RefusedError{Table: r.firstTableIn(q), Reason: "it contains " + st.ambiguous + ", whose text is code for some servers and a comment for others", Fix: orRaw("write the SQL without versioned comments")}
 		}
 	}
 	outs := make([]string, len(stmts))
@@ -156,19 +177,22 @@ func (r *rewriter) rewriteText(q string, m *mode) (out string, session bool, err
 	for i, st := range stmts {
 		o, ch, err := r.rewriteStatement(st, m)
 		if err != nil {
-			return "", false, err
+			return "", false, nil, err
 		}
 		outs[i], changed = o, changed || ch
 	}
 	if r.d.session != nil {
 		if session, err = r.d.session.checkAfter(stmts); err != nil {
-			return "", false, err
+			return "", false, nil, err
 		}
 	}
-	if !changed {
-		return q, session, nil
+	if actor, err = r.actorArgsOf(stmts, gen); err != nil {
+		return "", false, nil, err
 	}
-	return strings.Join(outs, ";"), session, nil
+	if !changed {
+		return q, session, actor, nil
+	}
+	return strings.Join(outs, ";"), session, actor, nil
 }
 
 // checkMode refuses table names in the mode that are not soft-delete tables.
@@ -225,10 +249,12 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 		}
 	}
 	if st.hidden && st.hasRegions() {
-		var err error
-		if st, err = r.lexWithoutRegions(st); err != nil {
+		read, err := r.lexWithoutRegions(st)
+		if err != nil {
 			return "", false, err
 		}
+		defer read.actorTo(st)
+		st = read
 	}
 	stmt, perr := parse(st.parseText())
 	if perr != nil {
@@ -334,6 +360,7 @@ func (r *rewriter) rewriteTail(st *sourceStatement, at int, m *mode) (string, bo
 	}
 	subs[0].start = st.start + at // offsets in messages are in the user's text
 	out, changed, err := r.rewriteStatement(subs[0], m)
+	subs[0].actorTo(st)
 	if err != nil || !changed {
 		return st.text, false, err
 	}

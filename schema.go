@@ -125,6 +125,7 @@ type schemaGate struct {
 	d      *dialect
 	tables []*softTable
 	model  atomic.Pointer[schemaModel] // the last schema read
+	rw     *rewriter                   // told when a new model changes its rewrites (actor.go)
 	checks atomic.Int64                // checks run, for tests
 }
 
@@ -134,7 +135,7 @@ func newSchemaGate(cfg Config, rw *rewriter) (*schemaGate, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &schemaGate{lock: make(chan struct{}, 1), mode: mode, logger: cfg.Logger, d: rw.d}
+	g := &schemaGate{lock: make(chan struct{}, 1), mode: mode, logger: cfg.Logger, d: rw.d, rw: rw}
 	for _, name := range rw.tables.names {
 		g.tables = append(g.tables, rw.tables.byName[name])
 	}
@@ -189,7 +190,7 @@ func (g *schemaGate) run(ctx context.Context, ic driver.Conn) (*SchemaReport, er
 	if err != nil {
 		return nil, fmt.Errorf("softdelete: schema check: reading the schema: %w (set check=off to skip the check)", err)
 	}
-	g.model.Store(model)
+	g.rw.modelChanged(g.model.Swap(model), model)
 	report := g.evaluate(model)
 	report.Queries = q.count
 	report.Duration = time.Since(start)

@@ -28,6 +28,9 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		r.Warnings = append(r.Warnings, g.uniqueIndexWarnings(t, st)...)
 		r.Warnings = append(r.Warnings, g.foreignKeyWarnings(m, t)...)
 	}
+	if p, ok := g.checkActorColumn(m); !ok {
+		r.Errors = append(r.Errors, p)
+	}
 	return r
 }
 

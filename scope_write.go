@@ -29,10 +29,12 @@ func (s *scope) update(n *sqlparser.Update) {
 // restoreStatement built: of the mode's table, setting its deleted column
 // only.
 func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
-	if len(n.TableExprs) == 1 && len(n.Exprs) == 1 {
+	if len(n.TableExprs) == 1 && (len(n.Exprs) == 1 || len(n.Exprs) == 2) {
 		if te, ok := n.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
 			if tn, ok := te.Expr.(sqlparser.TableName); ok {
-				if t := s.soft(tn); t != nil && t.name == s.m.restore && n.Exprs[0].Name.Name.EqualString(t.column) {
+				if t := s.soft(tn); t != nil && t.name == s.m.restore && n.Exprs[0].Name.Name.EqualString(t.column) &&
+					(len(n.Exprs) == 1 || s.restoresActor(t, n.Exprs[1])) {
+					s.st.actorDep = s.r.actor != ""
 					return t
 				}
 			}
@@ -40,6 +42,14 @@ func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
 	}
 	s.refuse(s.r.firstTableIn(s.st.text), "pass Restore a table and a condition only", "Restore built a statement it does not recognise: the condition must not change the UPDATE")
 	return nil
+}
+
+// restoresActor reports whether e is the SET item of Restore's UPDATE
+// that clears t's actor column.
+func (s *scope) restoresActor(t *softTable, e *sqlparser.UpdateExpr) bool {
+	name := s.r.actorColumnOf(t)
+	v, ok := e.Expr.(*sqlparser.NullVal)
+	return name != "" && v != nil && ok && e.Name.Qualifier.IsEmpty() && e.Name.Name.EqualString(name)
 }
 
 // delete rewrites a DELETE: on soft-delete tables, unless forced, into an
@@ -146,9 +156,38 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 		} else {
 			s.stamp[te] = true
 		}
+		if a := s.actorStamp(t, col, stamp != s.r.now); a != nil {
+			set = append(set, a)
+		}
 		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: stamp})
 	}
 	return set
+}
+
+// actorStamp returns the SET item that records the actor of a soft DELETE
+// of t (see actor.go), or nil when t has no actor column or the statement
+// cannot take the actor (then with the scope's refusal). marker is t's
+// deleted column as the SET names it; with keep, rows already deleted keep
+// their actor.
+func (s *scope) actorStamp(t *softTable, marker *sqlparser.ColName, keep bool) *sqlparser.UpdateExpr {
+	if s.r.actor == "" {
+		return nil
+	}
+	s.st.actorDep = true
+	name := s.r.actorColumnOf(t)
+	if name == "" {
+		return nil
+	}
+	param, err := s.r.actorParam(s.st)
+	if err != nil {
+		if s.err == nil {
+			s.err = err
+		}
+		return nil
+	}
+	s.st.actorParam = param
+	col := &sqlparser.ColName{Name: sqlparser.NewColIdent(name), Qualifier: marker.Qualifier}
+	return actorSet(col, &sqlparser.ColName{Name: marker.Name, Qualifier: marker.Qualifier}, keep)
 }
 
 // targetName returns the name of a DELETE target's table, or "".

@@ -21,17 +21,25 @@ import (
 // database/sql never uses one driver.Stmt from two goroutines at once, so
 // stmt needs no lock.
 type stmt struct {
-	c           *conn
-	query       string      // as the user wrote it
-	modeFree    bool        // names no soft-delete table: prepared serves every mode
-	prepared    driver.Stmt // prepared at Prepare, under the mode of its context
-	preparedKey string      // that mode's key
-	preparedSQL string      // prepared's rewritten text
-	check       bool        // the connection checks its MySQL session after each execution
-	byKey       map[string]driver.Stmt
-	extra       []innerStmt // inner statements prepared after it, one per distinct text
-	mask        uint        // the optional interfaces of prepared (stmtMask)
-	closed      bool        // Close has run: a second Close does nothing
+	c             *conn
+	query         string      // as the user wrote it
+	modeFree      bool        // names no soft-delete table: prepared serves every mode
+	prepared      driver.Stmt // prepared at Prepare, under the mode of its context
+	preparedKey   string      // that mode's key
+	preparedSQL   string      // prepared's rewritten text
+	preparedActor *actorArgs  // where prepared takes the actor (actor.go), or nil
+	check         bool        // the connection checks its MySQL session after each execution
+	byKey         map[string]keyedStmt
+	extra         []innerStmt // inner statements prepared after it, one per distinct text
+	mask          uint        // the optional interfaces of prepared (stmtMask)
+	closed        bool        // Close has run: a second Close does nothing
+}
+
+// keyedStmt is the inner statement a mode runs, and where it takes the
+// actor.
+type keyedStmt struct {
+	stmt  driver.Stmt
+	actor *actorArgs
 }
 
 // innerStmt is an inner statement and the rewritten text it was prepared
@@ -56,14 +64,25 @@ func (s *stmt) Close() error {
 	return err
 }
 
-func (s *stmt) NumInput() int { return s.prepared.NumInput() }
+// NumInput is the inner statement's, without the actor's parameters,
+// which softdelete fills in.
+func (s *stmt) NumInput() int {
+	n := s.prepared.NumInput()
+	if a := s.preparedActor; n > 0 && a.takes() {
+		if a.named != "" {
+			return n - 1
+		}
+		return n - len(a.at)
+	}
+	return n
+}
 
 // pick returns the inner statement for the mode of ctx, once the
-// connection may send it (see conn.ready).
-func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
+// connection may send it (see conn.ready), and where it takes the actor.
+func (s *stmt) pick(ctx context.Context) (driver.Stmt, *actorArgs, error) {
 	if s.c.session != sessionOK {
 		if err := s.c.ready(ctx); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	m := modeFrom(ctx)
@@ -72,32 +91,38 @@ func (s *stmt) pick(ctx context.Context) (driver.Stmt, error) {
 			// The mode is checked as for db.Exec: it may name a table that
 			// is not a soft-delete table, or ask for a primary table the
 			// statement does not have.
-			if _, _, _, err := s.c.rewrite(s.query, m); err != nil {
-				return nil, err
+			if _, _, _, _, err := s.c.rewrite(ctx, s.query, m); err != nil {
+				return nil, nil, err
 			}
 		}
-		return s.prepared, nil
+		return s.prepared, nil, nil
 	}
-	if m.key == s.preparedKey {
-		return s.prepared, nil
+	if m.key == s.preparedKey && s.current(s.preparedActor) {
+		return s.prepared, s.preparedActor, nil
 	}
-	if is, ok := s.byKey[m.key]; ok {
-		return is, nil
+	if ks, ok := s.byKey[m.key]; ok && s.current(ks.actor) {
+		return ks.stmt, ks.actor, nil
 	}
-	q, _, check, err := s.c.rewrite(s.query, m)
+	q, _, check, actor, err := s.c.rewrite(ctx, s.query, m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.check = s.check || check
 	is, err := s.innerFor(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.byKey == nil {
-		s.byKey = make(map[string]driver.Stmt)
+		s.byKey = make(map[string]keyedStmt)
 	}
-	s.byKey[m.key] = is
-	return is, nil
+	s.byKey[m.key] = keyedStmt{stmt: is, actor: actor}
+	return is, actor, nil
+}
+
+// current reports whether a rewrite that takes the actor as a says is
+// still the rewrite (see rewriter.actorGen).
+func (s *stmt) current(a *actorArgs) bool {
+	return a == nil || a.gen == s.c.rw.actorGen.Load()
 }
 
 // innerFor returns the inner statement prepared from the rewritten text q,
@@ -123,9 +148,14 @@ func (s *stmt) innerFor(ctx context.Context, q string) (driver.Stmt, error) {
 //
 // Deprecated: database/sql calls ExecContext.
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
-	is, err := s.pick(context.Background())
+	is, actor, err := s.pick(context.Background())
 	if err != nil {
 		return nil, err
+	}
+	if actor.takes() {
+		if args, err = s.c.insertActorValues(args, actor); err != nil {
+			return nil, err
+		}
 	}
 	res, err := is.Exec(args) //nolint:staticcheck // forwarding the deprecated method
 	if s.check {
@@ -140,9 +170,14 @@ func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 //
 // Deprecated: database/sql calls QueryContext.
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
-	is, err := s.pick(context.Background())
+	is, actor, err := s.pick(context.Background())
 	if err != nil {
 		return nil, err
+	}
+	if actor.takes() {
+		if args, err = s.c.insertActorValues(args, actor); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := is.Query(args) //nolint:staticcheck // forwarding the deprecated method
 	if s.check {
@@ -154,9 +189,14 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	is, err := s.pick(ctx)
+	is, actor, err := s.pick(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if actor.takes() {
+		if args, err = s.c.insertActor(ctx, args, actor); err != nil {
+			return nil, err
+		}
 	}
 	res, err := s.execInner(ctx, is, args)
 	if s.check {
@@ -184,9 +224,14 @@ func (s *stmt) execInner(ctx context.Context, is driver.Stmt, args []driver.Name
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	is, err := s.pick(ctx)
+	is, actor, err := s.pick(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if actor.takes() {
+		if args, err = s.c.insertActor(ctx, args, actor); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := s.queryInner(ctx, is, args)
 	if s.check {
