@@ -124,8 +124,7 @@ func (r *rewriter) rewriteMode(q string, m *mode) (out string, modeDependent, se
 	if out, session, err, ok := r.cache.get(m.key, q); ok {
 		return out, true, session, err
 	}
-	out, session, err = r.engine.rewriteText(q, m)
-	r.cache.put(m.key, q, out, session, err)
+	out, session, err = r.rewriteShaped(q, m)
 	return out, true, session, err
 }
 
