@@ -39,7 +39,7 @@ const (
 	holeDash      byte = 'd' // a -- comment
 	holeHash      byte = 'h' // a MySQL # comment
 	shapeMark     byte = 1   // marks a hole in the skeleton and in sentinels
-	shapeModeName        = "\x01shape"
+	shapeModeName      = "\x01shape"
 )
 
 // hole is one piece of a text that statements of one skeleton may differ in.
