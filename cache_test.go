@@ -25,7 +25,8 @@ func TestCacheHitDoesNotAllocate(t *testing.T) {
 		t.Fatalf("a cache hit allocates %v times", n)
 	}
 	st := rw.cache.stats()
-	if st.Misses != 1 || st.Hits < 100 || st.Entries != 1 || st.Capacity < DefaultCacheSize {
+	// Two entries: the rewrite, and the template of its skeleton.
+	if st.Misses != 1 || st.Hits < 100 || st.Entries != 2 || st.Capacity < DefaultCacheSize {
 		t.Fatalf("stats %+v", st)
 	}
 }
@@ -36,7 +37,8 @@ func TestCacheStaysBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5000; i++ {
-		q := "SELECT * FROM users WHERE id = " + strings.Repeat("1", 1+i%50) + " AND n = " + itoa(i)
+		// Distinct skeletons (the column's name), so that none is a shape hit.
+		q := "SELECT * FROM users WHERE id = " + strings.Repeat("1", 1+i%50) + " AND n" + itoa(i) + " = 1"
 		if _, err := rw.rewrite(q, defaultMode); err != nil {
 			t.Fatal(err)
 		}

@@ -231,6 +231,10 @@ func (db *diffDB) run(st diffStmt) outcome {
 	mctx := st.mode.ctx(ctx)
 	var o outcome
 	out, err := db.conn.Rewrite(mctx, st.sql)
+	if p := shapeProblem(db.conn.rw, st.sql, modeFrom(mctx)); p != "" {
+		o.mismatch = p
+		return o
+	}
 	if err != nil {
 		o.refused, o.refusal = true, err.Error()
 		if !strings.HasPrefix(err.Error(), "softdelete: ") {

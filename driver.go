@@ -79,6 +79,10 @@ type Config struct {
 	// CacheSize is how many rewrites the connector remembers: 0 means
 	// DefaultCacheSize, a negative number disables the cache.
 	CacheSize int
+	// CacheBytes bounds the memory of the cache (its texts, rewrites and
+	// templates, counted as CacheStats.Bytes): 0 means DefaultCacheBytes.
+	// The cache keeps at most CacheSize entries and CacheBytes bytes.
+	CacheBytes int
 	// Check is what the schema check does with problems (schema.go):
 	// CheckError (the default, also ""), CheckWarn or CheckOff.
 	Check CheckMode
@@ -101,6 +105,7 @@ type Config struct {
 //	dialect  mysql, sqlite or postgres, when the driver's name does not tell
 //	now      the SQL expression a soft DELETE stamps with (no spaces)
 //	cache    how many rewrites to remember; 0 disables the cache (default 4096)
+//	cachebytes  the most memory the cache holds: bytes, or a number with KiB, MiB or GiB (default 4MiB)
 //	check    the schema check: error, warn or off (default error)
 //	actor    the column a soft DELETE records WithActor's value in (default: none)
 //	dsn      the inner driver's DSN (required, last)
@@ -157,6 +162,12 @@ func ParseDSN(dsn string) (*Config, error) {
 			if n == 0 {
 				cfg.CacheSize = -1
 			}
+		case "cachebytes":
+			n, err := parseByteSize(val)
+			if err != nil {
+				return nil, fmt.Errorf("softdelete: DSN: cachebytes=%q %v", val, err)
+			}
+			cfg.CacheBytes = n
 		case "check":
 			if _, err := parseCheckMode(CheckMode(val)); err != nil || val == "" {
 				return nil, fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
@@ -168,7 +179,7 @@ func ParseDSN(dsn string) (*Config, error) {
 			}
 			cfg.Actor = val
 		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, check, actor, dsn)", key)
+			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, cachebytes, check, actor, dsn)", key)
 		}
 	}
 	switch {
@@ -366,6 +377,9 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("softdelete: %s%q is not one SQL expression: %w", names.nowIs, nowText, err)
 	}
+	if err := checkCacheBytes(cfg.CacheBytes); err != nil {
+		return nil, fmt.Errorf("softdelete: Config: CacheBytes %d %v", cfg.CacheBytes, err)
+	}
 	size := cfg.CacheSize
 	if size == 0 {
 		size = DefaultCacheSize
@@ -373,7 +387,7 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	if err := checkActorColumn(cfg.Actor, tables, names); err != nil {
 		return nil, err
 	}
-	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size), actor: cfg.Actor, logger: cfg.Logger}
+	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size, cfg.CacheBytes), actor: cfg.Actor, logger: cfg.Logger}
 	if rw.engine, err = newEngine(rw, d, nowText); err != nil {
 		return nil, fmt.Errorf("softdelete: the %s engine: %w", d, err)
 	}

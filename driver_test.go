@@ -469,8 +469,10 @@ func TestStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Misses != 1 || st.Hits != 4 || st.Entries != 1 || st.Capacity != softdelete.DefaultCacheSize {
-		t.Fatalf("stats %+v, want 1 miss, 4 hits, 1 entry", st)
+	// Two entries: the rewrite and the template of its skeleton.
+	if st.Misses != 1 || st.Hits != 4 || st.Entries != 2 || st.Capacity != softdelete.DefaultCacheSize ||
+		st.MaxBytes != softdelete.DefaultCacheBytes || st.Bytes == 0 {
+		t.Fatalf("stats %+v, want 1 miss, 4 hits, 2 entries", st)
 	}
 	raw, err := sql.Open("sqlite3", filepath.Join(t.TempDir(), "x.db"))
 	if err != nil {

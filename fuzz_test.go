@@ -204,6 +204,9 @@ func FuzzRewrite(f *testing.F) {
 		rw := rws[dial%2]
 		fm := fuzzMode(modeBits) & fmAllBits
 		out, err := fzRewriteDeadline(t, rw, q, fm)
+		if p := shapeProblem(rw, q, modeFrom(fm.ctx())); p != "" {
+			t.Fatalf("%s %s: %s", rw.d, fm, p)
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "softdelete: ") {
 				t.Fatalf("error without the softdelete: prefix: %v", err)

@@ -173,6 +173,9 @@ func runRewriteCase(rw *rewriter, d string, c rewriteCase) rewriteResult {
 		r.err = err.Error()
 	}
 	switch {
+	case shapeProblem(rw, c.in, modeFrom(mk(context.Background()))) != "":
+		// The shape path (skeleton.go) must give the cold rewrite.
+		r.failure = shapeProblem(rw, c.in, modeFrom(mk(context.Background())))
 	case c.err != "":
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			r.failure = fmt.Sprintf("rewrite(%q) = %q, %v; want error containing %q", c.in, got, err, c.err)

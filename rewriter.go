@@ -139,10 +139,7 @@ func (r *rewriter) rewriteFull(ctx context.Context, q string, m *mode) (out stri
 			return out, true, session, actor, err
 		}
 	}
-	out, session, actor, err = r.engine.rewriteText(q, m)
-	if r.cache != nil {
-		r.cache.put(m.key, q, out, session, actor, err)
-	}
+	out, session, actor, err = r.rewriteShaped(q, m)
 	if r.logger != nil {
 		r.logRewrite(ctx, q, out, m, err)
 	}
