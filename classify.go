@@ -3,6 +3,8 @@ package softdelete
 import (
 	"fmt"
 	"strings"
+
+	"github.com/xwb1989/sqlparser"
 )
 
 // This file is the classify stage of the rewriter: which texts concern a
@@ -16,8 +18,12 @@ import (
 
 // softTable is one table listed in the configuration.
 type softTable struct {
-	name   string // lower case
-	column string // its deleted column
+	name      string         // lower case
+	column    string         // its deleted column (the marker)
+	kind      MarkerKind     // how the marker marks a row deleted (kinds.go)
+	companion string         // a flag table's timestamp column, or ""
+	stamp     sqlparser.Expr // what a soft DELETE sets the marker to
+	now       sqlparser.Expr // what a soft DELETE sets the companion to
 }
 
 // tableSet is the configured soft-delete tables, looked up by name.

@@ -29,10 +29,10 @@ func (s *scope) update(n *sqlparser.Update) {
 // restoreStatement built: of the mode's table, setting its deleted column
 // only.
 func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
-	if len(n.TableExprs) == 1 && len(n.Exprs) == 1 {
+	if len(n.TableExprs) == 1 {
 		if te, ok := n.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
 			if tn, ok := te.Expr.(sqlparser.TableName); ok {
-				if t := s.soft(tn); t != nil && t.name == s.m.restore && n.Exprs[0].Name.Name.EqualString(t.column) {
+				if t := s.soft(tn); t != nil && t.name == s.m.restore && isRestoreSet(t, n.Exprs) {
 					return t
 				}
 			}
@@ -131,24 +131,29 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 				"a soft DELETE under WithOnlyDeleted would stamp rows already deleted")
 			return nil
 		}
-		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
+		var q sqlparser.TableName
 		if len(n.Targets) > 0 {
-			col.Qualifier = ref(te, te.Expr.(sqlparser.TableName))
+			q = ref(te, te.Expr.(sqlparser.TableName))
 		}
-		var stamp sqlparser.Expr = s.r.now
-		if s.filterFor(t) == filterAll && n.Limit != nil {
-			// Under WithIncludeDeleted the ORDER BY ... LIMIT counts
-			// deleted rows too: select the same rows, and keep the stamps
-			// of those already deleted.
-			stamp = &sqlparser.FuncExpr{Name: sqlparser.NewColIdent("coalesce"), Exprs: sqlparser.SelectExprs{
-				&sqlparser.AliasedExpr{Expr: &sqlparser.ColName{Name: col.Name, Qualifier: col.Qualifier}},
-				&sqlparser.AliasedExpr{Expr: s.r.now}}}
-		} else {
+		// Under WithIncludeDeleted the ORDER BY ... LIMIT counts deleted
+		// rows too: select the same rows, and keep the stamps of those
+		// already deleted.
+		keepDeleted := s.filterFor(t) == filterAll && n.Limit != nil
+		if !keepDeleted {
 			s.stamp[te] = true
 		}
-		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: stamp})
+		set = append(set, t.stampExprs(q, keepDeleted)...)
 	}
 	return set
+}
+
+// isRestoreSet reports whether set is the SET of Restore's UPDATE of t
+// (restoreSet): its marker, then its companion if it has one.
+func isRestoreSet(t *softTable, set sqlparser.UpdateExprs) bool {
+	if t.companion == "" {
+		return len(set) == 1 && set[0].Name.Name.EqualString(t.column)
+	}
+	return len(set) == 2 && set[0].Name.Name.EqualString(t.column) && set[1].Name.Name.EqualString(t.companion)
 }
 
 // targetName returns the name of a DELETE target's table, or "".
