@@ -35,7 +35,7 @@ type diffTable struct {
 	kind      MarkerKind
 	nullable  bool
 	companion string
-	rows  []diffRow
+	rows      []diffRow
 }
 
 // diffRow holds SQL literals: "NULL", "3", "'x'".
