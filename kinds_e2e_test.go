@@ -275,3 +275,37 @@ func checkKindPurge(t *testing.T, ctx context.Context, db *sql.DB, table string)
 		t.Errorf("%s after Purge: %q, want 1,3,4", table, got)
 	}
 }
+
+// checkUnixUniqueKey: with a NOT NULL unix marker whose live value is 0,
+// UNIQUE(email, deleted) stops two live duplicates and lets a deleted
+// row's email be used again (README, "Unique keys").
+func checkUnixUniqueKey(t *testing.T, db *sql.DB) {
+	ctx := context.Background()
+	ins := "INSERT INTO members (id, email) VALUES (?, ?)"
+	execAffected(t, ctx, db, ins, 1, "a@x")
+	if _, err := db.ExecContext(ctx, ins, 2, "a@x"); err == nil {
+		t.Fatal("a second live a@x was accepted")
+	}
+	execAffected(t, ctx, db, "DELETE FROM members WHERE email = ?", "a@x")
+	execAffected(t, ctx, db, ins, 3, "a@x")
+	if got := kindsIDs(t, WithIncludeDeleted(ctx), db, "SELECT id FROM members ORDER BY id"); got != "1,3" {
+		t.Errorf("ids %q, want 1,3", got)
+	}
+}
+
+func TestUnixUniqueKeySQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "unique.db")
+	db, err := sql.Open(DriverName, "driver=sqlite3 tables=members:deleted:unix dsn="+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	execAffected(t, context.Background(), db, "CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, UNIQUE(email, deleted))")
+	checkUnixUniqueKey(t, db)
+}
+
+func TestUnixUniqueKeyMySQL(t *testing.T) {
+	m := mysqlOpen(t, "members:deleted:unix", "")
+	mysqlExec(t, m.Raw, "CREATE TABLE members (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, deleted BIGINT NOT NULL DEFAULT 0, UNIQUE KEY members_email (email, deleted))")
+	checkUnixUniqueKey(t, m.DB)
+}
