@@ -189,10 +189,10 @@ func (r *rewriter) byHandFix(st *sourceStatement, table string) string {
 	default:
 		return "" // stored code, LOAD, HANDLER, TRUNCATE: nothing but the raw passthrough runs them
 	}
-	col := "deleted_at"
+	filter := table + ".deleted_at IS NULL"
 	if t := r.tables.lookup(table); t != nil {
-		col = t.column
+		filter = t.liveSQL(table)
 	}
-	return orRaw(fmt.Sprintf("add the filter by hand (%s.%s IS NULL, and the same for every other soft-delete table it reads) and run it under softdelete.WithIncludeDeleted(ctx), which sends a statement that deletes nothing as written",
-		table, col))
+	return orRaw(fmt.Sprintf("add the filter by hand (%s, and the same for every other soft-delete table it reads) and run it under softdelete.WithIncludeDeleted(ctx), which sends a statement that deletes nothing as written",
+		filter))
 }

@@ -299,3 +299,12 @@ func (t *softTable) restoreSet() string {
 	}
 	return set
 }
+
+// liveSQL is the live filter of t, as ref, for messages.
+func (t *softTable) liveSQL(ref string) string {
+	col := ref + "." + t.column
+	if t.kind.numeric() {
+		return "(" + col + " = 0 OR " + col + " IS NULL)"
+	}
+	return col + " IS NULL"
+}
