@@ -112,17 +112,16 @@ func (r *rewriter) actorParam(st *sourceStatement) (string, error) {
 	return actorBindVar, nil
 }
 
-// actorSet returns the SET item that records the actor in column col of
-// the table that marker (its deleted column) belongs to. With keep, rows
-// already deleted keep their actor (the statement also reaches them).
-// The actor comes first in the SET: MySQL evaluates a single-table
-// UPDATE's assignments left to right, so marker must still hold its old
-// value when the actor's condition reads it.
-func actorSet(col, marker *sqlparser.ColName, keep bool) *sqlparser.UpdateExpr {
+// actorSet returns the SET item that records the actor in column col.
+// With live (the table's live predicate, when the statement also reaches
+// rows already deleted) those rows keep their actor. The actor comes first
+// in the SET: MySQL evaluates a single-table UPDATE's assignments left to
+// right, so the marker must still hold its old value when live reads it.
+func actorSet(col *sqlparser.ColName, live sqlparser.Expr) *sqlparser.UpdateExpr {
 	var val sqlparser.Expr = sqlparser.NewValArg([]byte(actorBindVar))
-	if keep {
+	if live != nil {
 		val = &sqlparser.CaseExpr{
-			Whens: []*sqlparser.When{{Cond: &sqlparser.IsExpr{Operator: sqlparser.IsNullStr, Expr: marker}, Val: val}},
+			Whens: []*sqlparser.When{{Cond: live, Val: val}},
 			Else:  &sqlparser.ColName{Name: col.Name, Qualifier: col.Qualifier},
 		}
 	}

@@ -3,6 +3,8 @@ package softdelete
 import (
 	"fmt"
 	"strings"
+
+	"github.com/xwb1989/sqlparser"
 )
 
 // This file is the classify stage of the rewriter: which texts concern a
@@ -16,8 +18,12 @@ import (
 
 // softTable is one table listed in the configuration.
 type softTable struct {
-	name   string // lower case
-	column string // its deleted column
+	name      string         // lower case
+	column    string         // its deleted column (the marker)
+	kind      MarkerKind     // how the marker marks a row deleted (kinds.go)
+	companion string         // a flag table's timestamp column, or ""
+	stamp     sqlparser.Expr // what a soft DELETE sets the marker to
+	now       sqlparser.Expr // what a soft DELETE sets the companion to
 }
 
 // tableSet is the configured soft-delete tables, looked up by name.
@@ -183,10 +189,10 @@ func (r *rewriter) byHandFix(st *sourceStatement, table string) string {
 	default:
 		return "" // stored code, LOAD, HANDLER, TRUNCATE: nothing but the raw passthrough runs them
 	}
-	col := "deleted_at"
+	filter := table + ".deleted_at IS NULL"
 	if t := r.tables.lookup(table); t != nil {
-		col = t.column
+		filter = t.liveSQL(table)
 	}
-	return orRaw(fmt.Sprintf("add the filter by hand (%s.%s IS NULL, and the same for every other soft-delete table it reads) and run it under softdelete.WithIncludeDeleted(ctx), which sends a statement that deletes nothing as written",
-		table, col))
+	return orRaw(fmt.Sprintf("add the filter by hand (%s, and the same for every other soft-delete table it reads) and run it under softdelete.WithIncludeDeleted(ctx), which sends a statement that deletes nothing as written",
+		filter))
 }

@@ -30,7 +30,12 @@ type diffTable struct {
 	soft  bool
 	col   string // the deleted column of a soft-delete table
 	extra string // a plain table's decoy column, or ""
-	rows  []diffRow
+	// The marker's kind, whether a numeric marker is nullable, and a
+	// flag's companion column ("" for none).
+	kind      MarkerKind
+	nullable  bool
+	companion string
+	rows      []diffRow
 }
 
 // diffRow holds SQL literals: "NULL", "3", "'x'".
@@ -43,8 +48,9 @@ type diffRow struct {
 type diffSchema struct {
 	seed      int64
 	tables    []*diffTable
-	column    string // Config.Column: the default deleted column, "" for deleted_at
-	upperConf bool   // list the tables in upper case in the configuration
+	column    string     // Config.Column: the default deleted column, "" for deleted_at
+	kind      MarkerKind // Config.Kind: the default kind, "" for time
+	upperConf bool       // list the tables in upper case in the configuration
 }
 
 // config is the softdelete table list of the schema.
@@ -60,9 +66,12 @@ func (s *diffSchema) config() []string {
 			if def == "" {
 				def = DefaultColumn
 			}
-			if t.col == def {
+			switch {
+			case t.kind != s.defaultKind() || t.companion != "":
+				out = append(out, Table{Name: name, Column: t.col, Kind: t.kind, Companion: t.companion}.String())
+			case t.col == def:
 				out = append(out, name)
-			} else {
+			default:
 				out = append(out, name+":"+t.col)
 			}
 		}
@@ -120,7 +129,84 @@ func genSchema(seed int64) *diffSchema {
 		}
 		s.tables = append(s.tables, t)
 	}
+	genKinds(s, rand.New(rand.NewSource(seed^0x6b696e6473)))
 	return s
+}
+
+// diffKinds are the kinds a soft-delete table gets, time twice as often.
+var diffKinds = []MarkerKind{KindTime, KindTime, KindUnix, KindUnixMilli, KindFlag}
+
+// genKinds gives each soft-delete table a random marker kind and its
+// rows markers of that kind, from a random source of its own, so that the
+// rest of a seed's schema stays what it was before kinds.
+func genKinds(s *diffSchema, r *rand.Rand) {
+	if r.Intn(4) == 0 {
+		s.kind = diffKinds[1+r.Intn(len(diffKinds)-1)]
+	}
+	for _, t := range s.tables {
+		if !t.soft {
+			continue
+		}
+		t.kind = diffKinds[r.Intn(len(diffKinds))]
+		if !t.kind.numeric() {
+			continue
+		}
+		t.nullable = r.Intn(2) == 0
+		if t.kind == KindFlag && r.Intn(2) == 0 {
+			t.companion = "flagged_at"
+		}
+		for i := range t.rows {
+			t.rows[i].del = genMarker(t, t.rows[i].del != "NULL", r)
+		}
+	}
+}
+
+// genMarker is the marker of a deleted or live row of a numeric kind; a
+// nullable marker is sometimes NULL, which is live.
+func genMarker(t *diffTable, deleted bool, r *rand.Rand) string {
+	switch {
+	case !deleted && t.nullable && r.Intn(3) == 0:
+		return "NULL"
+	case !deleted:
+		return "0"
+	case t.kind == KindUnix:
+		return strconv.Itoa(1577836800 + r.Intn(1000000))
+	case t.kind == KindUnixMilli:
+		return strconv.Itoa(1577836800+r.Intn(1000000)) + fmt.Sprintf("%03d", r.Intn(1000))
+	}
+	return "1"
+}
+
+// defaultKind is Config.Kind, resolved.
+func (s *diffSchema) defaultKind() MarkerKind {
+	if s.kind == "" {
+		return KindTime
+	}
+	return s.kind
+}
+
+// live reports whether a snapshot's marker value is a live one for t:
+// NULL, or 0 for a numeric kind (MySQL's text protocol quotes it).
+func (t *diffTable) live(del string) bool {
+	return del == "NULL" || t.kind.numeric() && (del == "0" || del == "'0'")
+}
+
+// markerType is the column type of t's marker.
+func (t *diffTable) markerType(mysql bool, timeType string) string {
+	if !t.kind.numeric() {
+		return timeType
+	}
+	typ := "integer"
+	if mysql {
+		typ = "bigint"
+		if t.kind == KindFlag {
+			typ = "tinyint"
+		}
+	}
+	if t.nullable {
+		return typ + " null default 0"
+	}
+	return typ + " not null default 0"
 }
 
 func genIntLit(r *rand.Rand) string {
@@ -147,7 +233,10 @@ func (s *diffSchema) ddl(mysql bool) []string {
 		}
 		cols := fmt.Sprintf("id %s, a int, b int, c %s", idType, textType)
 		if t.soft {
-			cols += ", " + t.col + " " + timeType
+			cols += ", " + t.col + " " + t.markerType(mysql, timeType)
+		}
+		if t.companion != "" {
+			cols += ", " + t.companion + " " + timeType
 		}
 		if t.extra != "" {
 			cols += ", " + t.extra + " " + timeType
@@ -161,6 +250,9 @@ func (s *diffSchema) ddl(mysql bool) []string {
 			v := fmt.Sprintf("(%d, %s, %s, %s", row.id, row.a, row.b, row.c)
 			if t.soft {
 				v += ", " + row.del
+			}
+			if t.companion != "" {
+				v += ", NULL"
 			}
 			if t.extra != "" {
 				v += ", " + row.extra
@@ -178,6 +270,9 @@ func (s *diffSchema) String() string {
 	if s.column != "" {
 		fmt.Fprintf(&b, " column=%s", s.column)
 	}
+	if s.kind != "" {
+		fmt.Fprintf(&b, " kind=%s", s.kind)
+	}
 	b.WriteString("\n")
 	for _, q := range s.ddl(false) {
 		b.WriteString(q + ";\n")
@@ -186,7 +281,7 @@ func (s *diffSchema) String() string {
 }
 
 func (s *diffSchema) clone() *diffSchema {
-	c := &diffSchema{seed: s.seed, column: s.column, upperConf: s.upperConf}
+	c := &diffSchema{seed: s.seed, column: s.column, kind: s.kind, upperConf: s.upperConf}
 	for _, t := range s.tables {
 		ct := *t
 		ct.rows = append([]diffRow(nil), t.rows...)

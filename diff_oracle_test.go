@@ -31,7 +31,7 @@ type diffDB struct {
 
 type snapRow struct {
 	vals string // a, b, c and the decoy column
-	del  string // the deleted column, "NULL" when live
+	del  string // the deleted column: "NULL" when live (or 0, for a numeric kind)
 }
 
 type diffEnv struct {
@@ -58,7 +58,7 @@ func (e *diffEnv) open(s *diffSchema) (*diffDB, error) {
 	}
 	raw.SetMaxOpenConns(1)
 	raw.SetMaxIdleConns(1)
-	conn, err := NewConnector(Config{DriverName: driverName, DSN: dsn, Tables: s.config(), Column: s.column, CacheSize: -1})
+	conn, err := NewConnector(Config{DriverName: driverName, DSN: dsn, Tables: s.config(), Column: s.column, Kind: s.kind, CacheSize: -1})
 	if err != nil {
 		raw.Close()
 		return nil, err
@@ -205,7 +205,7 @@ func (db *diffDB) hiddenIDs(st diffStmt) map[string]map[int]bool {
 		if t.soft {
 			f := st.mode.show(t.name, st.primary)
 			for id, r := range db.before[t.name] {
-				if f == filterLive && r.del != "NULL" || f == filterDeleted && r.del == "NULL" {
+				if f == filterLive && !t.live(r.del) || f == filterDeleted && t.live(r.del) {
 					h[id] = true
 				}
 			}
@@ -453,8 +453,8 @@ func (db *diffDB) compareWrites(st diffStmt, hidden map[string]map[int]bool, oSn
 				if !inS || srow != orow {
 					bad("%s: id=%d: oracle %+v, softdelete %+v (present %v)", t.name, id, orow, srow, inS)
 				}
-			case stamp && br.del == "NULL":
-				if !inS || srow.vals != br.vals || srow.del == "NULL" {
+			case stamp && t.live(br.del):
+				if !inS || srow.vals != br.vals || t.live(srow.del) {
 					bad("%s: id=%d should have been stamped: before %+v, after %+v (present %v)", t.name, id, br, srow, inS)
 				}
 			case stamp:

@@ -63,11 +63,18 @@ type Config struct {
 	DSN        string
 	// Connector is an inner connector to use instead of DriverName and DSN.
 	Connector driver.Connector
-	// Tables lists the soft-delete tables, each "name" or "name:column".
+	// Tables lists the soft-delete tables in the DSN's form, each "name",
+	// "name:column", "name:column:kind" or "name:column:flag:companion"
+	// (see ParseTable).
 	Tables []string
+	// TableList lists soft-delete tables in typed form, after Tables.
+	TableList []Table
 	// Column is the deleted column of tables that do not name one;
 	// empty means DefaultColumn.
 	Column string
+	// Kind is the marker kind of tables that do not name one; empty
+	// means KindTime.
+	Kind MarkerKind
 	// Dialect is "mysql", "sqlite" or "postgres"; empty means the one
 	// that DriverName implies ("mysql", "sqlite3", "pgx", "postgres"), or
 	// Connector's driver (go-sql-driver/mysql, go-sqlite3, pgx, lib/pq).
@@ -100,8 +107,10 @@ type Config struct {
 // dsn= last, taking the rest of the string verbatim as the inner DSN.
 //
 //	driver   the registered inner driver (required)
-//	tables   soft-delete tables, comma-separated, each name or name:column (required)
+//	tables   soft-delete tables, comma-separated, each name, name:column,
+//	         name:column:kind or name:column:flag:companion (required)
 //	column   the default deleted column (default deleted_at)
+//	kind     the default marker kind: time, unix, unixmilli or flag (default time)
 //	dialect  mysql, sqlite or postgres, when the driver's name does not tell
 //	now      the SQL expression a soft DELETE stamps with (no spaces)
 //	cache    how many rewrites to remember; 0 disables the cache (default 4096)
@@ -146,6 +155,11 @@ func ParseDSN(dsn string) (*Config, error) {
 				return nil, errors.New("softdelete: DSN: column= is empty")
 			}
 			cfg.Column = val
+		case "kind":
+			if _, err := parseKind(val); err != nil || val == "" {
+				return nil, fmt.Errorf("softdelete: DSN: kind=%q is not a marker kind (want time, unix, unixmilli or flag)", val)
+			}
+			cfg.Kind = MarkerKind(val)
 		case "dialect":
 			cfg.Dialect = val
 		case "now":
@@ -179,7 +193,7 @@ func ParseDSN(dsn string) (*Config, error) {
 			}
 			cfg.Actor = val
 		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, cachebytes, check, actor, dsn)", key)
+			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, kind, dialect, now, cache, cachebytes, check, actor, dsn)", key)
 		}
 	}
 	switch {
@@ -332,42 +346,12 @@ func newRewriter(cfg Config) (*rewriter, error) { return newRewriterNamed(cfg, c
 // newRewriterNamed builds the rewriter of a configuration, checking it;
 // its errors name the options as names does.
 func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
-	column := cfg.Column
-	if column == "" {
-		column = DefaultColumn
-	}
-	if !isPlainIdent(column) {
-		return nil, fmt.Errorf("softdelete: column %q is not a plain identifier", column)
+	if cfg.Column != "" && !isPlainIdent(cfg.Column) {
+		return nil, fmt.Errorf("softdelete: column %q is not a plain identifier", cfg.Column)
 	}
 	d, err := configDialect(cfg, names)
 	if err != nil {
 		return nil, err
-	}
-	if len(cfg.Tables) == 0 {
-		return nil, errors.New("softdelete: no soft-delete tables are listed")
-	}
-	var tables []*softTable
-	seen := map[string]bool{}
-	for _, spec := range cfg.Tables {
-		name, col, hasCol := strings.Cut(spec, ":")
-		if !hasCol {
-			col = column
-		}
-		if name == "" {
-			return nil, fmt.Errorf("softdelete: tables: empty table name in %q", strings.Join(cfg.Tables, ","))
-		}
-		if !isPlainIdent(name) {
-			return nil, fmt.Errorf("softdelete: tables: %q is not a plain table name", name)
-		}
-		if !isPlainIdent(col) {
-			return nil, fmt.Errorf("softdelete: tables: column %q of table %s is not a plain identifier", col, name)
-		}
-		lower := strings.ToLower(name)
-		if seen[lower] {
-			return nil, fmt.Errorf("softdelete: tables: %s is listed twice", name)
-		}
-		seen[lower] = true
-		tables = append(tables, &softTable{name: lower, column: col})
 	}
 	nowText := cfg.Now
 	if nowText == "" {
@@ -379,6 +363,10 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	}
 	if err := checkCacheBytes(cfg.CacheBytes); err != nil {
 		return nil, fmt.Errorf("softdelete: Config: CacheBytes %d %v", cfg.CacheBytes, err)
+	}
+	tables, err := newSoftTables(cfg, d, now)
+	if err != nil {
+		return nil, err
 	}
 	size := cfg.CacheSize
 	if size == 0 {

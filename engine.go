@@ -2,6 +2,7 @@ package softdelete
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/softdelete-go/softdelete/internal/engine"
 )
@@ -38,6 +39,9 @@ func newEngine(r *rewriter, d *dialect, now string) (rewriteEngine, error) {
 	cfg := engine.Config{Now: now}
 	for _, name := range r.tables.names {
 		t := r.tables.lookup(name)
+		if t.kind != KindTime {
+			return nil, fmt.Errorf("table %s: the engine supports time markers only, not %s", t.name, t.kind)
+		}
 		cfg.Tables = append(cfg.Tables, engine.Table{Name: t.name, Column: t.column})
 	}
 	e, err := d.newEngine(cfg)

@@ -226,7 +226,39 @@ func fzCheckLits(ist, ost *sourceStatement, rw *rewriter, bad func(string, ...an
 			return
 		}
 	}
+	if fzKindLits(extra, rw) {
+		return
+	}
 	bad("the literals changed: %v", extra)
+}
+
+// fzKindLits reports whether the literals a rewrite added are all those of
+// the numeric marker kinds: the 0 of their filters, and those of their
+// stamps and of the companions' now (a looser check than the one for time
+// markers: any positive count).
+func fzKindLits(extra map[string]int, rw *rewriter) bool {
+	allowed := map[string]bool{}
+	for _, name := range rw.tables.names {
+		t := rw.tables.lookup(name)
+		if !t.kind.numeric() {
+			continue
+		}
+		allowed["0"] = true
+		for _, e := range []sqlparser.Expr{t.stamp, t.now} {
+			lits, _ := lexStatements("select "+sqlparser.String(e), dialectMySQL)
+			for _, st := range lits {
+				for _, l := range st.verbatims {
+					allowed[fzSQLiteLit(l.text, rw.d)] = true
+				}
+			}
+		}
+	}
+	for text, v := range extra {
+		if v <= 0 || !allowed[text] {
+			return false
+		}
+	}
+	return len(allowed) > 0
 }
 
 // fzDroppable are the words a rewrite may drop: DELETE becomes UPDATE,
@@ -387,7 +419,7 @@ func (fc *fzFilterCheck) checkStamp(u *sqlparser.Update, te *sqlparser.AliasedTa
 			delete(fc.stamped, te)
 			return
 		}
-		if fzShape(e.Expr) != fzShape(fc.rw.now) {
+		if fzShape(e.Expr) != fzShape(t.stamp) {
 			fc.bad("statement %d: %s.%s is set to %s, not the stamp", fc.stmt, t.name, t.column, sqlparser.String(e.Expr))
 		}
 		return
@@ -398,8 +430,19 @@ func (fc *fzFilterCheck) checkStamp(u *sqlparser.Update, te *sqlparser.AliasedTa
 // coalesceStamp reports whether e is coalesce(col, <now>), the stamp of a
 // soft DELETE ... LIMIT whose target the mode shows whole.
 func (fc *fzFilterCheck) coalesceStamp(u *sqlparser.Update, t *softTable, e sqlparser.Expr) bool {
+	if u.Limit == nil || fc.fm.want(t.name, fc.primary) != filterAll {
+		return false
+	}
+	if c, ok := e.(*sqlparser.CaseExpr); ok && t.kind.numeric() {
+		// CASE WHEN col <> 0 THEN col ELSE <stamp> END
+		if c.Expr != nil || len(c.Whens) != 1 || c.Else == nil || fzShape(c.Else) != fzShape(t.stamp) {
+			return false
+		}
+		col, ok := c.Whens[0].Val.(*sqlparser.ColName)
+		return ok && col.Name.EqualString(t.column) && fzIsFilter(c.Whens[0].Cond, fzTableName(col.Qualifier), t, filterDeleted)
+	}
 	f, ok := e.(*sqlparser.FuncExpr)
-	if !ok || !f.Name.EqualString("coalesce") || len(f.Exprs) != 2 || u.Limit == nil || fc.fm.want(t.name, fc.primary) != filterAll {
+	if !ok || !f.Name.EqualString("coalesce") || len(f.Exprs) != 2 || t.kind.numeric() {
 		return false
 	}
 	a, ok1 := f.Exprs[0].(*sqlparser.AliasedExpr)
@@ -408,7 +451,7 @@ func (fc *fzFilterCheck) coalesceStamp(u *sqlparser.Update, t *softTable, e sqlp
 		return false
 	}
 	c, ok := a.Expr.(*sqlparser.ColName)
-	return ok && c.Name.EqualString(t.column) && fzShape(b.Expr) == fzShape(fc.rw.now)
+	return ok && c.Name.EqualString(t.column) && fzShape(b.Expr) == fzShape(t.stamp)
 }
 
 // fzShape prints an expression with every literal and parameter as ?.
@@ -581,6 +624,7 @@ func (fc *fzFilterCheck) table(te *sqlparser.AliasedTableExpr, tn sqlparser.Tabl
 	if want == filterDeleted {
 		op = sqlparser.IsNotNullStr
 	}
+	isFilter := func(e sqlparser.Expr) bool { return fzIsFilter(e, ref, t, want) }
 	// The filter may sit in the WHERE when no outer join on the path may
 	// fill the table with NULLs; else in the ON of a join at or below the
 	// innermost one that does, on whose nullable or inner side the table is.
@@ -590,7 +634,7 @@ func (fc *fzFilterCheck) table(te *sqlparser.AliasedTableExpr, tn sqlparser.Tabl
 			innermost = i
 		}
 	}
-	if innermost < 0 && fzHasConjunct(where, ref, t.column, op) {
+	if innermost < 0 && fzHasConjunct(where, isFilter) {
 		return
 	}
 	for i := len(path) - 1; i >= 0 && i >= innermost; i-- {
@@ -598,7 +642,7 @@ func (fc *fzFilterCheck) table(te *sqlparser.AliasedTableExpr, tn sqlparser.Tabl
 		if s.outer && !s.nullable {
 			continue // an ON does not filter the preserved side
 		}
-		if fzHasConjunct(s.j.Condition.On, ref, t.column, op) {
+		if fzHasConjunct(s.j.Condition.On, isFilter) {
 			return
 		}
 	}
@@ -607,19 +651,52 @@ func (fc *fzFilterCheck) table(te *sqlparser.AliasedTableExpr, tn sqlparser.Tabl
 }
 
 // fzHasConjunct reports whether e is, or is an AND of terms one of which
-// is, ref.col op (IS NULL or IS NOT NULL).
-func fzHasConjunct(e sqlparser.Expr, ref, col, op string) bool {
+// is, a filter (isFilter).
+func fzHasConjunct(e sqlparser.Expr, isFilter func(sqlparser.Expr) bool) bool {
+	if isFilter(e) {
+		return true
+	}
 	switch n := e.(type) {
-	case nil:
-		return false
 	case *sqlparser.AndExpr:
-		return fzHasConjunct(n.Left, ref, col, op) || fzHasConjunct(n.Right, ref, col, op)
+		return fzHasConjunct(n.Left, isFilter) || fzHasConjunct(n.Right, isFilter)
 	case *sqlparser.ParenExpr:
-		return fzHasConjunct(n.Expr, ref, col, op)
-	case *sqlparser.IsExpr:
-		c, ok := n.Expr.(*sqlparser.ColName)
-		return ok && n.Operator == op && c.Name.EqualString(col) &&
-			fzTableName(c.Qualifier) == ref
+		return fzHasConjunct(n.Expr, isFilter)
 	}
 	return false
+}
+
+// fzIsFilter reports whether e is the filter of t (as ref) that want asks
+// for, per its kind: ref.col IS NULL / IS NOT NULL for a time marker;
+// (ref.col = 0 OR ref.col IS NULL) / ref.col <> 0 for a numeric one.
+func fzIsFilter(e sqlparser.Expr, ref string, t *softTable, want filter) bool {
+	isCol := func(e sqlparser.Expr) bool {
+		c, ok := e.(*sqlparser.ColName)
+		return ok && c.Name.EqualString(t.column) && fzTableName(c.Qualifier) == ref
+	}
+	isZero := func(e sqlparser.Expr) bool {
+		v, ok := e.(*sqlparser.SQLVal)
+		return ok && v.Type == sqlparser.IntVal && string(v.Val) == "0"
+	}
+	isOp := func(e sqlparser.Expr, op string) bool {
+		switch n := e.(type) {
+		case *sqlparser.IsExpr:
+			return n.Operator == op && isCol(n.Expr)
+		case *sqlparser.ComparisonExpr:
+			return n.Operator == op && isCol(n.Left) && isZero(n.Right)
+		}
+		return false
+	}
+	switch {
+	case !t.kind.numeric() && want == filterDeleted:
+		return isOp(e, sqlparser.IsNotNullStr)
+	case !t.kind.numeric():
+		return isOp(e, sqlparser.IsNullStr)
+	case want == filterDeleted:
+		return isOp(e, sqlparser.NotEqualStr)
+	}
+	if p, ok := e.(*sqlparser.ParenExpr); ok {
+		e = p.Expr
+	}
+	or, ok := e.(*sqlparser.OrExpr)
+	return ok && isOp(or.Left, sqlparser.EqualStr) && isOp(or.Right, sqlparser.IsNullStr)
 }

@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -351,6 +352,9 @@ func FuzzParseDSN(f *testing.F) {
 		"  driver=sqlite3\ttables=A,b:Removed_At\ndsn=file::memory:?cache=shared",
 		"driver=sqlite3 tables=a,,b dsn=x",
 		"driver=sqlite3 tables=a:b:c dsn=x",
+		"driver=sqlite3 tables=a:b:flag:c,d::unix,e:f:unixmilli kind=flag dsn=x",
+		"driver=mysql tables=a:b:time:c,d:e:flag: kind=UNIX check=warn dsn=x",
+		"driver=sqlite3 tables=a:b:flag:c:d dsn=x",
 		"driver=sqlite3 tables=a,A dsn=x",
 		"driver=sqlite3 tables=a now=(select 1) dsn=x",
 		"driver=sqlite3 tables=a now=? dsn=x",
@@ -394,9 +398,17 @@ func FuzzParseDSN(f *testing.F) {
 		}
 		// An accepted configuration works: every listed table is
 		// filtered on its column.
+		back, err := ParseDSN(cfg.FormatDSN())
+		if err != nil || !reflect.DeepEqual(back, cfg) {
+			t.Fatalf("DSN %q: FormatDSN gives %q, which ParseDSN reads as %+v, %v; want %+v", dsn, cfg.FormatDSN(), back, err, cfg)
+		}
 		for _, spec := range cfg.Tables {
-			name, col, ok := strings.Cut(spec, ":")
-			if !ok {
+			tb, err := ParseTable(spec)
+			if err != nil {
+				t.Fatalf("DSN %q: newRewriter accepted table %q, which ParseTable refuses: %v", dsn, spec, err)
+			}
+			name, col := tb.Name, tb.Column
+			if col == "" {
 				col = cfg.Column
 				if col == "" {
 					col = DefaultColumn
@@ -412,7 +424,7 @@ func FuzzParseDSN(f *testing.F) {
 				t.Fatalf("DSN %q: %q refused: %v", dsn, q, err)
 			}
 			if lo := strings.ToLower(out); !strings.Contains(lo, " where ") || !strings.Contains(lo, strings.ToLower(col)) ||
-				!strings.HasSuffix(lo, " is null") {
+				!strings.HasSuffix(strings.TrimSuffix(lo, ")"), " is null") {
 				t.Fatalf("DSN %q: %q became %q, without a filter on %s", dsn, q, out, col)
 			}
 			del, err := rw.rewrite("delete from "+quoted, defaultMode)

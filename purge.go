@@ -137,17 +137,13 @@ func newPurgePlan(ctx context.Context, db *sql.DB, table string, cutoff time.Tim
 	}
 	t, col := "`"+table+"`", "`"+st.column+"`"
 	p := &purgePlan{table: st.name, from: t, cutoff: cutoff, logger: rw.schema.logger}
+	if p.where, p.args, err = purgeCondition(rw, st, cutoff); err != nil {
+		return nil, err
+	}
 	if rw.d == dialectSQLite {
-		// Stamps are UTC text; a marker of another type (a number) would
-		// sort before any text, so it is never taken for an old one.
-		p.where = col + " < ? AND typeof(" + col + ") = 'text'"
-		p.args = []any{cutoff.UTC().Format("2006-01-02 15:04:05.000")}
 		p.del = "DELETE FROM " + t + " WHERE rowid IN (SELECT rowid FROM " + t + " WHERE " + p.where + " LIMIT "
 		p.limitAt = ")"
 		return p, nil
-	}
-	if p.where, p.args, err = mysqlCutoff(col, cutoff, rw.now); err != nil {
-		return nil, err
 	}
 	order, err := mysqlPurgeOrder(ctx, db, table, col)
 	if err != nil {
@@ -155,6 +151,37 @@ func newPurgePlan(ctx context.Context, db *sql.DB, table string, cutoff time.Tim
 	}
 	p.del = "DELETE FROM " + t + " WHERE " + p.where + " ORDER BY " + order + " LIMIT "
 	return p, nil
+}
+
+// purgeCondition returns the condition of a row of st deleted before
+// cutoff, by its marker's kind: a time stamp, an epoch (0 is live), or a
+// flag's companion time stamp (a flag alone has no time to purge by).
+func purgeCondition(rw *rewriter, st *softTable, cutoff time.Time) (string, []any, error) {
+	col := "`" + st.column + "`"
+	switch st.kind {
+	case KindUnix:
+		return col + " <> 0 AND " + col + " < ?", []any{cutoff.Unix()}, nil
+	case KindUnixMilli:
+		return col + " <> 0 AND " + col + " < ?", []any{cutoff.UnixMilli()}, nil
+	case KindFlag:
+		if st.companion == "" {
+			return "", nil, fmt.Errorf("softdelete: Purge: %s's flag %s holds no time to compare with the cutoff; name a companion timestamp column (tables=%s:%s:flag:deleted_at), which soft DELETEs stamp, or purge with WithForce(WithOnlyDeleted(ctx)) and your own condition",
+				st.name, st.column, st.name, st.column)
+		}
+		where, args, err := timeCutoff(rw, "`"+st.companion+"`", cutoff)
+		return col + " <> 0 AND " + where, args, err
+	}
+	return timeCutoff(rw, col, cutoff)
+}
+
+// timeCutoff returns the condition of a time stamp before cutoff.
+func timeCutoff(rw *rewriter, col string, cutoff time.Time) (string, []any, error) {
+	if rw.d == dialectSQLite {
+		// Stamps are UTC text; a marker of another type (a number) would
+		// sort before any text, so it is never taken for an old one.
+		return col + " < ? AND typeof(" + col + ") = 'text'", []any{cutoff.UTC().Format("2006-01-02 15:04:05.000")}, nil
+	}
+	return mysqlCutoff(col, cutoff, rw.now)
 }
 
 // mysqlCutoff returns the MySQL condition of a row deleted before cutoff.

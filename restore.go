@@ -41,7 +41,8 @@ const restoreVerb = "RESTORE "
 
 // restoreStatement returns the UPDATE that un-deletes the rows of the
 // mode's restore table that Restore's text q selects: the table's deleted
-// column set to NULL, with q's condition. The scope adds the filter that
+// column set to its live value (NULL, or 0; a flag's companion to NULL),
+// with q's condition. The scope adds the filter that
 // selects the deleted rows only (see scope.update).
 func (r *rewriter) restoreStatement(q string, m *mode) (string, error) {
 	rest, ok := strings.CutPrefix(q, restoreVerb)
@@ -50,7 +51,7 @@ func (r *rewriter) restoreStatement(q string, m *mode) (string, error) {
 		len(rest) > len(t.name) && wordByte[rest[len(t.name)]] {
 		return "", fmt.Errorf("softdelete: Restore: a Restore context runs only the statement softdelete.Restore builds")
 	}
-	set := " SET " + t.column + " = NULL"
+	set := " SET " + t.restoreSet()
 	if col := r.actorColumnOf(t); col != "" {
 		set += ", " + col + " = NULL" // who deleted it no longer applies (see actor.go)
 	}

@@ -31,7 +31,9 @@ import (
 // a double quote: then it is a Go string literal (for control bytes,
 // newlines, or blanks at either end). Every case runs against a rewriter
 // for the tables users, posts and comments (deleted column removed_at);
-// tags and logs are plain tables.
+// tags and logs are plain tables. A file whose comment has a line
+// "tables: ..." runs against those tables instead; a mode may also be
+// "only <table>", "include <table>" or "restore <table>".
 //
 // go test -run TestRewriteCases -update . rewrites the expected results of
 // the failing cases from the current rewriter: a want becomes the new
@@ -76,6 +78,32 @@ var testModes = map[string]func(context.Context) context.Context{
 var rewriteCaseDialects = map[string]string{
 	"sqlite": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
 	"mysql":  "now(6)",
+}
+
+// tables returns the tables a file's comment lists on a line of its own,
+// "tables: users,orders:is_deleted:flag", instead of testTables; or nil.
+func (f rewriteCaseFile) tables() []string {
+	for _, line := range strings.Split(f.comment, "\n") {
+		if rest, ok := strings.CutPrefix(line, "tables: "); ok {
+			return strings.Split(strings.TrimSpace(rest), ",")
+		}
+	}
+	return nil
+}
+
+// namedTestMode is a mode for one table by name: "only orders", "include
+// orders", "restore orders" (Restore's mode; the case's text is then
+// "RESTORE orders WHERE ...").
+func namedTestMode(verb, table string) (func(context.Context) context.Context, bool) {
+	switch verb {
+	case "only":
+		return func(ctx context.Context) context.Context { return WithOnlyDeleted(ctx, table) }, true
+	case "include":
+		return func(ctx context.Context) context.Context { return WithIncludeDeleted(ctx, table) }, true
+	case "restore":
+		return func(ctx context.Context) context.Context { return withRestore(ctx, table) }, true
+	}
+	return nil, false
 }
 
 // rewriteCase is one case of a testdata file.
@@ -123,6 +151,16 @@ func runRewriteCaseFile(t *testing.T, path string, rws map[string]*rewriter) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	if tables := f.tables(); tables != nil {
+		rws = map[string]*rewriter{}
+		for d := range rewriteCaseDialects {
+			rw, err := newRewriter(Config{Dialect: d, Tables: tables, CacheSize: -1})
+			if err != nil {
+				t.Fatalf("%s: tables: %v", path, err)
+			}
+			rws[d] = rw
+		}
+	}
 	var updated []rewriteCase
 	changed := false
 	for _, c := range f.cases {
@@ -164,6 +202,9 @@ type rewriteResult struct {
 // runRewriteCase runs one case in one dialect.
 func runRewriteCase(rw *rewriter, d string, c rewriteCase) rewriteResult {
 	mk, ok := testModes[c.mode]
+	if verb, table, named := strings.Cut(c.mode, " "); !ok && named {
+		mk, ok = namedTestMode(verb, table)
+	}
 	if !ok {
 		return rewriteResult{failure: fmt.Sprintf("unknown mode %q", c.mode)}
 	}
@@ -318,7 +359,11 @@ func (c *rewriteCase) check() error {
 		}
 	}
 	if _, ok := testModes[c.mode]; !ok {
-		return fmt.Errorf("unknown mode %q", c.mode)
+		if verb, table, named := strings.Cut(c.mode, " "); !named || table == "" {
+			return fmt.Errorf("unknown mode %q", c.mode)
+		} else if _, ok := namedTestMode(verb, table); !ok {
+			return fmt.Errorf("unknown mode %q", c.mode)
+		}
 	}
 	if c.in == "" {
 		return fmt.Errorf("no input (in: ...)")

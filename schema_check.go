@@ -21,6 +21,11 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		}
 		if p, ok := g.checkMarker(t, st); !ok {
 			r.Errors = append(r.Errors, p)
+		} else if w, warn := numericNullableWarning(t, st); warn {
+			r.Warnings = append(r.Warnings, w)
+		}
+		if p, ok := g.checkCompanion(t, st); !ok {
+			r.Errors = append(r.Errors, p)
 		}
 		if t.replaceOnConflict {
 			r.Errors = append(r.Errors, replaceConflictProblem(t))
@@ -172,12 +177,16 @@ func (g *schemaGate) checkMarker(t *tableSchema, st *softTable) (SchemaProblem, 
 	if col == nil {
 		return g.missingMarker(t, st), false
 	}
+	if st.kind.numeric() {
+		return g.checkNumericMarker(t, st, col)
+	}
 	p := SchemaProblem{Table: t.name, Column: col.name}
 	switch kind := classifyMarkerType(g.d, col.typ); {
 	case kind == markerNumber:
-		p.Problem = "the marker is " + col.typ + ", a number: the default marker kind is a nullable timestamp (NULL = live, a time = deleted at); " +
-			"flag and epoch markers (0/1, unix time) are not supported yet, and with this one softdelete would hide every row (0 is not NULL) or none"
-		p.Fix = g.newMarkerFix(t, col)
+		p.Problem = "the marker is " + col.typ + ", a number, but its kind is time, a nullable timestamp (NULL = live, a time = deleted at): " +
+			"softdelete would hide every row (0 is not NULL) or none"
+		p.Fix = "declare its kind: tables=" + st.name + ":" + col.name + ":flag (0 live, 1 deleted), or :unix / :unixmilli (0 live, the epoch seconds / milliseconds of the delete); or " +
+			g.newMarkerFix(t, col)
 	case kind == markerOther:
 		p.Problem = "the marker is " + col.typ + ", which cannot hold the timestamp a soft DELETE stamps"
 		p.Fix = g.newMarkerFix(t, col)
@@ -212,6 +221,8 @@ func (g *schemaGate) missingMarker(t *tableSchema, st *softTable) SchemaProblem 
 	for _, name := range markerColumns(t.columns) {
 		if _, ok := g.checkMarker(t, &softTable{name: st.name, column: name}); ok {
 			fixes = append(fixes, "use "+name+": tables="+st.name+":"+name)
+		} else if _, ok := g.checkMarker(t, &softTable{name: st.name, column: name, kind: KindFlag}); ok {
+			fixes = append(fixes, "use "+name+" as a flag (or an epoch, :unix): tables="+st.name+":"+name+":flag")
 		}
 	}
 	if like := columnList(t.columns, true); like != "" {

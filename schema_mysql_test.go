@@ -19,7 +19,7 @@ func TestMySQLSchemaCheckReproductions(t *testing.T) {
 		{"typo", `CREATE TABLE users (id INT PRIMARY KEY, deleted_at DATETIME(6) NULL)`, "user", `DELETE FROM users WHERE id = 1`,
 			[]string{"table user:", "does not exist in database", "did you mean users?", "replace user with users in tables="}},
 		{"flag marker", `CREATE TABLE users (id INT PRIMARY KEY, is_deleted INTEGER NOT NULL DEFAULT 0)`, "users:is_deleted", `DELETE FROM users WHERE id = 1`,
-			[]string{"table users, column is_deleted", "int(11)", "not supported yet", "hide every row", "ALTER TABLE users ADD COLUMN deleted_at DATETIME(6) NULL"}},
+			[]string{"table users, column is_deleted", "int(11)", "declare its kind: tables=users:is_deleted:flag", "hide every row", "ALTER TABLE users ADD COLUMN deleted_at DATETIME(6) NULL"}},
 		{"sentinel default", `CREATE TABLE users (id INT PRIMARY KEY, deleted_at DATETIME NOT NULL DEFAULT '1970-01-01')`, "users", `SELECT count(*) FROM users`,
 			[]string{"table users, column deleted_at", "NOT NULL DEFAULT '1970-01-01 00:00:00'", "ALTER TABLE users MODIFY deleted_at datetime NULL DEFAULT NULL",
 				"UPDATE users SET deleted_at = NULL WHERE deleted_at = '1970-01-01 00:00:00'"}},

@@ -140,7 +140,7 @@ func TestSchemaCheckSQLiteReproductions(t *testing.T) {
 		{"typo", `CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME)`, "user", `DELETE FROM users WHERE id = 1`,
 			[]string{"table user:", "does not exist", "did you mean users?", "replace user with users in tables="}},
 		{"flag marker", `CREATE TABLE users (id INTEGER PRIMARY KEY, is_deleted INTEGER NOT NULL DEFAULT 0)`, "users:is_deleted", `DELETE FROM users WHERE id = 1`,
-			[]string{"table users, column is_deleted", "INTEGER", "not supported yet", "hide every row", "ALTER TABLE users ADD COLUMN deleted_at DATETIME NULL", "tables=users:deleted_at"}},
+			[]string{"table users, column is_deleted", "INTEGER", "declare its kind: tables=users:is_deleted:flag", "hide every row", "ALTER TABLE users ADD COLUMN deleted_at DATETIME NULL", "tables=users:deleted_at"}},
 		{"sentinel default", `CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME NOT NULL DEFAULT '1970-01-01')`, "users", `SELECT count(*) FROM users`,
 			[]string{"table users, column deleted_at", "NOT NULL DEFAULT '1970-01-01'", "every row counts as deleted", "UPDATE users SET deleted_at = NULL WHERE deleted_at = '1970-01-01'"}},
 		{"missing column", `CREATE TABLE nocol (id INTEGER PRIMARY KEY, removed_at DATETIME)`, "nocol", `SELECT count(*) FROM nocol`,

@@ -12,12 +12,16 @@ import (
 // generated column over the marker) is right.
 func (g *schemaGate) uniqueIndexWarnings(t *tableSchema, st *softTable) []SchemaProblem {
 	marker := t.column(st.column)
-	if marker == nil || !marker.nullable {
+	if marker == nil || !marker.nullable && !st.kind.numeric() {
 		return nil // an error already
 	}
 	var out []SchemaProblem
 	for _, ix := range t.indexes {
 		if !ix.unique || ix.primary || g.liveOnly(t, ix, marker.name) {
+			continue
+		}
+		if w, handled := g.numericUniqueWarning(t, st, marker, ix); handled {
+			out = append(out, w...)
 			continue
 		}
 		var cols []string
@@ -29,7 +33,7 @@ func (g *schemaGate) uniqueIndexWarnings(t *tableSchema, st *softTable) []Schema
 				cols = append(cols, c)
 			}
 		}
-		p := SchemaProblem{Table: t.name, Column: marker.name, Fix: g.uniqueFix(t, ix, cols, marker.name)}
+		p := SchemaProblem{Table: t.name, Column: marker.name, Fix: g.uniqueFix(t, ix, cols, st)}
 		if hasMarker {
 			p.Problem = "unique index " + ix.name + " (" + strings.Join(ix.columns, ", ") + ") does not stop duplicates among live rows: their " +
 				marker.name + " is NULL, and NULLs never collide"
@@ -58,13 +62,17 @@ func (g *schemaGate) liveOnly(t *tableSchema, ix indexSchema, marker string) boo
 }
 
 // uniqueFix is the DDL that makes a unique index apply to live rows only.
-func (g *schemaGate) uniqueFix(t *tableSchema, ix indexSchema, cols []string, marker string) string {
+func (g *schemaGate) uniqueFix(t *tableSchema, ix indexSchema, cols []string, st *softTable) string {
 	list := strings.Join(cols, ", ")
+	marker, live := st.column, st.column+" IS NULL"
+	if st.kind.numeric() {
+		live = "coalesce(" + marker + ", 0) = 0"
+	}
 	if g.d == dialectSQLite {
-		create := "CREATE UNIQUE INDEX " + ix.name + " ON " + t.name + "(" + list + ") WHERE " + marker + " IS NULL"
+		create := "CREATE UNIQUE INDEX " + ix.name + " ON " + t.name + "(" + list + ") WHERE " + live
 		if ix.auto {
 			return "the index comes from a UNIQUE constraint of CREATE TABLE: rebuild the table without it, then " +
-				"CREATE UNIQUE INDEX " + t.name + "_live_" + strings.Join(cols, "_") + " ON " + t.name + "(" + list + ") WHERE " + marker + " IS NULL"
+				"CREATE UNIQUE INDEX " + t.name + "_live_" + strings.Join(cols, "_") + " ON " + t.name + "(" + list + ") WHERE " + live
 		}
 		return "DROP INDEX " + ix.name + "; " + create
 	}
@@ -72,7 +80,7 @@ func (g *schemaGate) uniqueFix(t *tableSchema, ix indexSchema, cols []string, ma
 	for t.column(alive) != nil {
 		alive = "sd_" + alive
 	}
-	return "ALTER TABLE " + t.name + " ADD COLUMN " + alive + " TINYINT AS (IF(" + marker + " IS NULL, 1, NULL)) VIRTUAL, DROP INDEX " +
+	return "ALTER TABLE " + t.name + " ADD COLUMN " + alive + " TINYINT AS (IF(" + live + ", 1, NULL)) VIRTUAL, DROP INDEX " +
 		ix.name + ", ADD UNIQUE INDEX " + ix.name + " (" + list + ", " + alive + ")"
 }
 

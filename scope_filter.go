@@ -80,12 +80,7 @@ func (s *scope) filterTable(te sqlparser.TableExpr) []sqlparser.Expr {
 			if f == filterAll {
 				return nil
 			}
-			op := sqlparser.IsNullStr
-			if f == filterDeleted {
-				op = sqlparser.IsNotNullStr
-			}
-			return []sqlparser.Expr{&sqlparser.IsExpr{Operator: op, Expr: &sqlparser.ColName{
-				Name: sqlparser.NewColIdent(t.column), Qualifier: ref(n, e)}}}
+			return []sqlparser.Expr{t.predicate(ref(n, e), f)}
 		case *sqlparser.Subquery:
 			s.selectStatement(e.Select)
 		}

@@ -29,11 +29,10 @@ func (s *scope) update(n *sqlparser.Update) {
 // restoreStatement built: of the mode's table, setting its deleted column
 // only.
 func (s *scope) restoreTarget(n *sqlparser.Update) *softTable {
-	if len(n.TableExprs) == 1 && (len(n.Exprs) == 1 || len(n.Exprs) == 2) {
+	if len(n.TableExprs) == 1 {
 		if te, ok := n.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
 			if tn, ok := te.Expr.(sqlparser.TableName); ok {
-				if t := s.soft(tn); t != nil && t.name == s.m.restore && n.Exprs[0].Name.Name.EqualString(t.column) &&
-					(len(n.Exprs) == 1 || s.restoresActor(t, n.Exprs[1])) {
+				if t := s.soft(tn); t != nil && t.name == s.m.restore && s.isRestoreUpdate(t, n.Exprs) {
 					s.st.actorDep = s.r.actor != ""
 					return t
 				}
@@ -141,35 +140,32 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 				"a soft DELETE under WithOnlyDeleted would stamp rows already deleted")
 			return nil
 		}
-		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.column)}
+		var q sqlparser.TableName
 		if len(n.Targets) > 0 {
-			col.Qualifier = ref(te, te.Expr.(sqlparser.TableName))
+			q = ref(te, te.Expr.(sqlparser.TableName))
 		}
-		var stamp sqlparser.Expr = s.r.now
-		if s.filterFor(t) == filterAll && n.Limit != nil {
-			// Under WithIncludeDeleted the ORDER BY ... LIMIT counts
-			// deleted rows too: select the same rows, and keep the stamps
-			// of those already deleted.
-			stamp = &sqlparser.FuncExpr{Name: sqlparser.NewColIdent("coalesce"), Exprs: sqlparser.SelectExprs{
-				&sqlparser.AliasedExpr{Expr: &sqlparser.ColName{Name: col.Name, Qualifier: col.Qualifier}},
-				&sqlparser.AliasedExpr{Expr: s.r.now}}}
-		} else {
+		// Under WithIncludeDeleted the ORDER BY ... LIMIT counts deleted
+		// rows too: select the same rows, and keep the stamps of those
+		// already deleted.
+		keepDeleted := s.filterFor(t) == filterAll && n.Limit != nil
+		if !keepDeleted {
 			s.stamp[te] = true
 		}
-		if a := s.actorStamp(t, col, stamp != s.r.now); a != nil {
+		if a := s.actorStamp(t, q, keepDeleted); a != nil {
 			set = append(set, a)
 		}
-		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: stamp})
+		set = append(set, t.stampExprs(q, keepDeleted)...)
 	}
 	return set
 }
 
 // actorStamp returns the SET item that records the actor of a soft DELETE
 // of t (see actor.go), or nil when t has no actor column or the statement
-// cannot take the actor (then with the scope's refusal). marker is t's
-// deleted column as the SET names it; with keep, rows already deleted keep
-// their actor.
-func (s *scope) actorStamp(t *softTable, marker *sqlparser.ColName, keep bool) *sqlparser.UpdateExpr {
+// cannot take the actor (then with the scope's refusal). q qualifies t's
+// columns as the SET names them; with keep, rows already deleted keep
+// their actor. It comes before the marker's assignment, whose old value
+// it reads (MySQL's single-table UPDATE reads new values left to right).
+func (s *scope) actorStamp(t *softTable, q sqlparser.TableName, keep bool) *sqlparser.UpdateExpr {
 	if s.r.actor == "" {
 		return nil
 	}
@@ -186,8 +182,30 @@ func (s *scope) actorStamp(t *softTable, marker *sqlparser.ColName, keep bool) *
 		return nil
 	}
 	s.st.actorParam = param
-	col := &sqlparser.ColName{Name: sqlparser.NewColIdent(name), Qualifier: marker.Qualifier}
-	return actorSet(col, &sqlparser.ColName{Name: marker.Name, Qualifier: marker.Qualifier}, keep)
+	col := &sqlparser.ColName{Name: sqlparser.NewColIdent(name), Qualifier: q}
+	var live sqlparser.Expr
+	if keep {
+		live = t.predicate(q, filterLive)
+	}
+	return actorSet(col, live)
+}
+
+// isRestoreSet reports whether set is the SET of Restore's UPDATE of t
+// (restoreSet): its marker, then its companion if it has one.
+func isRestoreSet(t *softTable, set sqlparser.UpdateExprs) bool {
+	if t.companion == "" {
+		return len(set) == 1 && set[0].Name.Name.EqualString(t.column)
+	}
+	return len(set) == 2 && set[0].Name.Name.EqualString(t.column) && set[1].Name.Name.EqualString(t.companion)
+}
+
+// isRestoreUpdate reports whether set is the SET of Restore's UPDATE of t:
+// restoreSet, then the actor column cleared when t has one.
+func (s *scope) isRestoreUpdate(t *softTable, set sqlparser.UpdateExprs) bool {
+	if n := len(set); n > 0 && s.restoresActor(t, set[n-1]) && isRestoreSet(t, set[:n-1]) {
+		return true
+	}
+	return isRestoreSet(t, set)
 }
 
 // targetName returns the name of a DELETE target's table, or "".

@@ -174,31 +174,48 @@ func open(dsn string) (*softdelete.Connector, *softdelete.Config, *sql.DB, error
 }
 
 // tableColumn returns the listed table named name (any case), as listed,
-// and its deleted column; ok is false when it is not listed.
+// and its deleted column (a flag's companion timestamp, if it has one: the
+// column that orders deletes by time); ok is false when it is not listed.
 func tableColumn(cfg *softdelete.Config, name string) (table, column string, ok bool) {
-	for _, spec := range cfg.Tables {
-		t, col, hasCol := strings.Cut(spec, ":")
-		if !strings.EqualFold(t, name) {
+	for _, t := range listedTables(cfg) {
+		if !strings.EqualFold(t.Name, name) {
 			continue
 		}
+		col := t.Column
 		switch {
-		case hasCol:
+		case t.Companion != "":
+			col = t.Companion // the time of a flag's delete
+		case col != "":
 		case cfg.Column != "":
 			col = cfg.Column
 		default:
 			col = softdelete.DefaultColumn
 		}
-		return t, col, true
+		return t.Name, col, true
 	}
 	return "", "", false
+}
+
+// listedTables returns the listed tables in typed form: Tables (a spec
+// ParseTable refuses keeps its whole text as the name; opening the
+// connector refuses it first), then TableList.
+func listedTables(cfg *softdelete.Config) []softdelete.Table {
+	var out []softdelete.Table
+	for _, spec := range cfg.Tables {
+		t, err := softdelete.ParseTable(spec)
+		if err != nil {
+			t = softdelete.Table{Name: spec}
+		}
+		out = append(out, t)
+	}
+	return append(out, cfg.TableList...)
 }
 
 // listedNames returns the names of the listed tables.
 func listedNames(cfg *softdelete.Config) []string {
 	var names []string
-	for _, spec := range cfg.Tables {
-		t, _, _ := strings.Cut(spec, ":")
-		names = append(names, t)
+	for _, t := range listedTables(cfg) {
+		names = append(names, t.Name)
 	}
 	return names
 }
