@@ -83,6 +83,13 @@ type Config struct {
 	Check CheckMode
 	// Logger receives the schema check's warnings at Warn; nil: silent.
 	Logger *slog.Logger
+	// Cascade declares relations the schema does not, each
+	// "child.column->parent.column" between listed tables: a soft DELETE
+	// of parent rows also stamps their live children (see cascade.go).
+	Cascade []string
+	// ForeignKeys is "follow" (the default, also "") to follow the
+	// foreign keys between listed tables, or "ignore" to follow none.
+	ForeignKeys string
 }
 
 // ParseDSN parses a softdelete DSN: space-separated key=value pairs, with
@@ -95,6 +102,8 @@ type Config struct {
 //	now      the SQL expression a soft DELETE stamps with (no spaces)
 //	cache    how many rewrites to remember; 0 disables the cache (default 4096)
 //	check    the schema check: error, warn or off (default error)
+//	cascade  relations to follow that the schema does not declare: child.col->parent.col,...
+//	foreign_keys  follow (default) or ignore the foreign keys between listed tables
 //	dsn      the inner driver's DSN (required, last)
 func ParseDSN(dsn string) (*Config, error) {
 	cfg := &Config{}
@@ -149,13 +158,20 @@ func ParseDSN(dsn string) (*Config, error) {
 			if n == 0 {
 				cfg.CacheSize = -1
 			}
+		case "cascade":
+			if val == "" {
+				return nil, errors.New("softdelete: DSN: cascade= is empty (want child.column->parent.column, comma-separated)")
+			}
+			cfg.Cascade = strings.Split(val, ",")
+		case "foreign_keys":
+			cfg.ForeignKeys = val
 		case "check":
 			if _, err := parseCheckMode(CheckMode(val)); err != nil || val == "" {
 				return nil, fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
 			}
 			cfg.Check = CheckMode(val)
 		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, check, dsn)", key)
+			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, dialect, now, cache, check, cascade, foreign_keys, dsn)", key)
 		}
 	}
 	switch {
@@ -221,6 +237,9 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 		if err := s.checkDSN(cfg.DSN); err != nil {
 			return nil, err
 		}
+	}
+	if rw.cascade, err = newCascade(cfg, rw); err != nil {
+		return nil, err
 	}
 	c := &Connector{inner: inner, rw: rw}
 	if s := rw.d.session; s != nil {

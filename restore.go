@@ -50,5 +50,9 @@ func (r *rewriter) restoreStatement(q string, m *mode) (string, error) {
 		len(rest) > len(t.name) && wordByte[rest[len(t.name)]] {
 		return "", fmt.Errorf("softdelete: Restore: a Restore context runs only the statement softdelete.Restore builds")
 	}
-	return "UPDATE " + rest[:len(t.name)] + " SET " + t.column + " = NULL" + rest[len(t.name):], nil
+	value := "NULL"
+	if m.stamp != nil { // an exact restore marks the rows first (cascade_restore.go)
+		value = m.stamp.literal
+	}
+	return "UPDATE " + rest[:len(t.name)] + " SET " + t.column + " = " + value + rest[len(t.name):], nil
 }

@@ -76,6 +76,9 @@ type rewriter struct {
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
 	schema *schemaGate // the connector's lazy schema check (schema.go); newRewriter always sets it
+	// cascade follows foreign keys on soft DELETE and Restore (cascade.go);
+	// nil when nothing is to be followed.
+	cascade *cascade
 
 	// wholeParse makes sqlparser read regions too (see region): the
 	// rewrite without them, for the benchmarks that show their worth.

@@ -135,14 +135,19 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 		if len(n.Targets) > 0 {
 			col.Qualifier = ref(te, te.Expr.(sqlparser.TableName))
 		}
-		var stamp sqlparser.Expr = s.r.now
+		now := s.r.now
+		if s.m.stamp != nil { // a cascade's own stamp (cascade.go)
+			now = s.m.stamp.expr
+			s.m.stamp.targets = append(s.m.stamp.targets, t)
+		}
+		stamp := now
 		if s.filterFor(t) == filterAll && n.Limit != nil {
 			// Under WithIncludeDeleted the ORDER BY ... LIMIT counts
 			// deleted rows too: select the same rows, and keep the stamps
 			// of those already deleted.
 			stamp = &sqlparser.FuncExpr{Name: sqlparser.NewColIdent("coalesce"), Exprs: sqlparser.SelectExprs{
 				&sqlparser.AliasedExpr{Expr: &sqlparser.ColName{Name: col.Name, Qualifier: col.Qualifier}},
-				&sqlparser.AliasedExpr{Expr: s.r.now}}}
+				&sqlparser.AliasedExpr{Expr: now}}}
 		} else {
 			s.stamp[te] = true
 		}

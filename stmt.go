@@ -158,6 +158,11 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	if err != nil {
 		return nil, err
 	}
+	if s.c.rw.cascade != nil && !s.modeFree {
+		if res, done, err := s.c.cascadeExec(ctx, s.query, args); done {
+			return res, err
+		}
+	}
 	res, err := s.execInner(ctx, is, args)
 	if s.check {
 		if err := s.c.afterExec(ctx, s.query, err); err != nil {
