@@ -79,6 +79,11 @@ type relation struct {
 	action        onDelete
 	actionText    string // as the schema says it, for messages
 	declared      bool   // read from the schema: followed only where the database enforces it
+	// immediate: the key is checked row by row as the raw DELETE goes
+	// (RESTRICT; NO ACTION on MySQL, where it means the same), so a child
+	// that the same statement deletes still stops it; SQLite checks NO
+	// ACTION at the end of the statement.
+	immediate bool
 }
 
 // cascade is the relations configuration of one connector and the graph
@@ -186,6 +191,7 @@ func (c *cascade) build(m *schemaModel) *cascadeGraph {
 	for _, t := range m.tables {
 		for _, fk := range t.foreignKeys {
 			if r := declaredRelation(m, c.tables, fk); r != nil {
+				r.immediate = strings.EqualFold(fk.onDelete, "RESTRICT") || c.mysql && r.action == onDeleteRestrict
 				g.add(r)
 			}
 		}

@@ -242,8 +242,16 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string) err
 	if r.action == onDeleteCascade {
 		return nil
 	}
+	col := "sd_c." + quoteIdent(r.child.column)
+	children := col + " IS NULL"
+	if r.immediate && r.action == onDeleteRestrict {
+		// Checked row by row, the key sees the children this statement
+		// deletes too, before it gets to them: count them, as the raw
+		// DELETE would (in the order that fails, to be safe).
+		children = "(" + col + " IS NULL OR " + col + " = " + stamp + ")"
+	}
 	rows, err := c.queryRaw(ctx, "SELECT 1 FROM "+quoteIdent(r.childName)+" AS sd_c JOIN "+quoteIdent(r.parentName)+" AS sd_p ON "+
-		joinOn(r, "sd_c.", "sd_p.")+" WHERE sd_c."+quoteIdent(r.child.column)+" IS NULL AND sd_p."+quoteIdent(r.parent.column)+" = "+stamp+" LIMIT 1", nil)
+		joinOn(r, "sd_c.", "sd_p.")+" WHERE "+children+" AND sd_p."+quoteIdent(r.parent.column)+" = "+stamp+" LIMIT 1", nil)
 	if err != nil {
 		return fmt.Errorf("softdelete: checking the children in %s through %s: %w", r.childName, r.name, err)
 	}
