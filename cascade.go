@@ -291,3 +291,20 @@ func (m *mode) withStamp(o *stampOverride) *mode {
 	c.stamp = o
 	return &c
 }
+
+// unlistedChildWarnings warns of the foreign keys from a table that is
+// not listed to the listed table t: a soft DELETE of t's rows proceeds,
+// and leaves that table's rows pointing at rows that no longer show.
+func (g *schemaGate) unlistedChildWarnings(t *tableSchema) []SchemaProblem {
+	var out []SchemaProblem
+	for _, fk := range t.referencedBy {
+		if g.listed(strings.ToLower(fk.table)) {
+			continue
+		}
+		out = append(out, SchemaProblem{Table: t.name,
+			Problem: "foreign key " + fk.name + " (" + fk.table + "(" + strings.Join(fk.columns, ", ") + ") -> " + t.name + ", ON DELETE " + strings.ToUpper(fk.onDelete) +
+				") comes from " + fk.table + ", which is not listed: a soft DELETE of " + t.name + " rows leaves the " + fk.table + " rows that reference them pointing at rows that no longer show",
+			Fix: "list " + fk.table + " (with a deleted column) so that the soft DELETE follows the key, or ignore this if those rows may point at deleted ones"})
+	}
+	return out
+}

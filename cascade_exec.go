@@ -149,6 +149,9 @@ func (c *conn) deleteCascading(ctx context.Context, g *cascadeGraph, m *mode, qu
 	}
 	res, err := c.execRaw(ctx, out, args)
 	if err == nil {
+		err = c.checkImmediate(ctx, rels, targets, o.literal)
+	}
+	if err == nil {
 		err = c.followCascade(ctx, rels, targets, o.literal)
 	}
 	if err := tx.end(ctx, err); err != nil {
@@ -228,7 +231,7 @@ func (c *conn) followCascade(ctx context.Context, rels map[string][]*relation, t
 	}
 	for p := range stamped {
 		for _, r := range rels[p] {
-			if err := c.checkChildren(ctx, r, stamp); err != nil {
+			if err := c.checkChildren(ctx, r, stamp, false); err != nil {
 				return err
 			}
 		}
@@ -236,19 +239,40 @@ func (c *conn) followCascade(ctx context.Context, rels map[string][]*relation, t
 	return nil
 }
 
-// checkChildren fails when live rows of a RESTRICT or SET NULL child still
-// reference rows stamped with stamp.
-func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string) error {
+// checkImmediate runs, before any cascade step, the part of the checks
+// of the keys that the raw DELETE checks row by row (RESTRICT; NO ACTION
+// on MySQL) that the end check cannot see: a child that the statement
+// itself deletes (a self-reference, say) still stops it, as it does when
+// the database reaches the parent row first. Live children are checked
+// at the end (followCascade): a cascade of the same parent row may delete
+// them first, as the database runs a row's cascades before it moves on.
+// Where the database's row order decides, the result can differ from the
+// raw DELETE's in one case: a live child that a cascade of a later row
+// deletes does not stop the soft DELETE.
+func (c *conn) checkImmediate(ctx context.Context, rels map[string][]*relation, targets []*softTable, stamp string) error {
+	for _, t := range targets {
+		for _, r := range rels[t.name] {
+			if r.immediate && r.action == onDeleteRestrict {
+				if err := c.checkChildren(ctx, r, stamp, true); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkChildren fails when live rows of a RESTRICT or SET NULL child (with
+// stamped: rows the statement itself stamped) reference rows stamped with
+// stamp.
+func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, stamped bool) error {
 	if r.action == onDeleteCascade {
 		return nil
 	}
 	col := "sd_c." + quoteIdent(r.child.column)
 	children := col + " IS NULL"
-	if r.immediate && r.action == onDeleteRestrict {
-		// Checked row by row, the key sees the children this statement
-		// deletes too, before it gets to them: count them, as the raw
-		// DELETE would (in the order that fails, to be safe).
-		children = "(" + col + " IS NULL OR " + col + " = " + stamp + ")"
+	if stamped {
+		children = col + " = " + stamp
 	}
 	rows, err := c.queryRaw(ctx, "SELECT 1 FROM "+quoteIdent(r.childName)+" AS sd_c JOIN "+quoteIdent(r.parentName)+" AS sd_p ON "+
 		joinOn(r, "sd_c.", "sd_p.")+" WHERE "+children+" AND sd_p."+quoteIdent(r.parent.column)+" = "+stamp+" LIMIT 1", nil)
@@ -272,13 +296,27 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string) err
 func (c *conn) stepSQL(r *relation, set, cond, parentStamp string) string {
 	col, pcol := quoteIdent(r.child.column), quoteIdent(r.parent.column)
 	if c.rw.d == dialectSQLite {
-		child := quoteIdent(r.childName)
-		return "UPDATE " + child + " SET " + col + " = " + set + " WHERE " + col + " " + cond +
-			" AND EXISTS (SELECT 1 FROM " + quoteIdent(r.parentName) + " AS sd_p WHERE sd_p." + pcol + " = " + parentStamp +
-			" AND " + joinOn(r, child+".", "sd_p.") + ")"
+		// IN, not EXISTS: SQLite then reads the children through an index
+		// on their key where there is one.
+		return "UPDATE " + quoteIdent(r.childName) + " SET " + col + " = " + set + " WHERE " + col + " " + cond +
+			" AND " + colList(r.childCols, "") + " IN (SELECT " + strings.Trim(colList(r.parentCols, "sd_p."), "()") + " FROM " + quoteIdent(r.parentName) +
+			" AS sd_p WHERE sd_p." + pcol + " = " + parentStamp + ")"
 	}
 	return "UPDATE " + quoteIdent(r.childName) + " AS sd_c JOIN " + quoteIdent(r.parentName) + " AS sd_p ON " + joinOn(r, "sd_c.", "sd_p.") +
 		" SET sd_c." + col + " = " + set + " WHERE sd_c." + col + " " + cond + " AND sd_p." + pcol + " = " + parentStamp
+}
+
+// colList is a list of columns, each prefixed, in parentheses where
+// there are several: (a, b) IN (SELECT x, y ...) is a row value.
+func colList(cols []string, prefix string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = prefix + quoteIdent(c)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return "(" + strings.Join(q, ", ") + ")"
 }
 
 // joinOn is the condition that joins a child row to its parent.
