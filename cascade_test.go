@@ -459,3 +459,27 @@ func cexec(t *testing.T, ctx context.Context, db interface {
 	}
 	return n
 }
+
+// TestMySQLCascadeNeedsMicroseconds: a marker of whole seconds cannot
+// tell one DELETE's stamp from another's, so a cascade through it is
+// refused with the ALTER TABLE that fixes it, and nothing changes.
+func TestMySQLCascadeNeedsMicroseconds(t *testing.T) {
+	mysqlBaseConfig(t)
+	m := mysqlOpen(t, "users,posts", "")
+	mysqlExec(t, m.Raw,
+		"CREATE TABLE users (id INT PRIMARY KEY, deleted_at DATETIME NULL) ENGINE=InnoDB",
+		"CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, deleted_at DATETIME(6) NULL, FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE) ENGINE=InnoDB",
+		"INSERT INTO users VALUES (1, NULL)", "INSERT INTO posts VALUES (10, 1, NULL)")
+	ctx := context.Background()
+	_, err := m.DB.ExecContext(ctx, "DELETE FROM users WHERE id = 1")
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "ALTER TABLE users MODIFY deleted_at DATETIME(6) NULL") {
+		t.Fatalf("cascade through a DATETIME marker: %v; want a refusal with the ALTER TABLE", err)
+	}
+	var n int
+	if err := m.Raw.QueryRow("SELECT count(*) FROM users WHERE deleted_at IS NOT NULL").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d users deleted, %v; want none", n, err)
+	}
+	if _, err := m.DB.ExecContext(WithoutCascade(ctx), "DELETE FROM users WHERE id = 1"); err != nil {
+		t.Errorf("WithoutCascade: %v", err)
+	}
+}
