@@ -274,7 +274,11 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 	if stamped {
 		children = col + " = " + stamp
 	}
-	rows, err := c.queryRaw(ctx, "SELECT 1 FROM "+quoteIdent(r.childName)+" AS sd_c JOIN "+quoteIdent(r.parentName)+" AS sd_p ON "+
+	join := " STRAIGHT_JOIN " // the stamped parent rows first, as in stepSQL
+	if c.rw.d == dialectSQLite {
+		join = " CROSS JOIN " // SQLite's way to keep the order
+	}
+	rows, err := c.queryRaw(ctx, "SELECT 1 FROM "+quoteIdent(r.parentName)+" AS sd_p"+join+quoteIdent(r.childName)+" AS sd_c ON "+
 		joinOn(r, "sd_c.", "sd_p.")+" WHERE "+children+" AND sd_p."+quoteIdent(r.parent.column)+" = "+stamp+" LIMIT 1", nil)
 	if err != nil {
 		return fmt.Errorf("softdelete: checking the children in %s through %s: %w", r.childName, r.name, err)
@@ -302,7 +306,10 @@ func (c *conn) stepSQL(r *relation, set, cond, parentStamp string) string {
 			" AND " + colList(r.childCols, "") + " IN (SELECT " + strings.Trim(colList(r.parentCols, "sd_p."), "()") + " FROM " + quoteIdent(r.parentName) +
 			" AS sd_p WHERE sd_p." + pcol + " = " + parentStamp + ")"
 	}
-	return "UPDATE " + quoteIdent(r.childName) + " AS sd_c JOIN " + quoteIdent(r.parentName) + " AS sd_p ON " + joinOn(r, "sd_c.", "sd_p.") +
+	// The parent rows first (STRAIGHT_JOIN): the few that carry the stamp,
+	// then their children through the key's index; MariaDB would
+	// otherwise rather read every child.
+	return "UPDATE " + quoteIdent(r.parentName) + " AS sd_p STRAIGHT_JOIN " + quoteIdent(r.childName) + " AS sd_c ON " + joinOn(r, "sd_c.", "sd_p.") +
 		" SET sd_c." + col + " = " + set + " WHERE sd_c." + col + " " + cond + " AND sd_p." + pcol + " = " + parentStamp
 }
 
