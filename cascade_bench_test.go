@@ -141,3 +141,32 @@ func benchCascade(b *testing.B, raw, soft *sql.DB, id, ts, opts string) {
 	b.ReportMetric(float64(tSoft.Nanoseconds())/float64(b.N), "softdelete-ns/op")
 	b.ReportMetric(float64(tSoft)/float64(tRaw), "softdelete/raw")
 }
+
+// BenchmarkCascadeGate is what the cascade adds to an Exec that is not a
+// cascading DELETE: with no relation known, and with one known (the text
+// is scanned for "delete").
+func BenchmarkCascadeGate(b *testing.B) {
+	const q = "UPDATE users SET name = ?, email = ? WHERE id = ? AND team_id IN (SELECT id FROM teams WHERE active = 1)"
+	for _, tc := range []struct {
+		name    string
+		cascade []string
+	}{{"no-relation", nil}, {"relations", []string{"posts.user_id->users.id"}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			rw, err := newRewriter(Config{Dialect: "sqlite", Tables: testTables, CacheSize: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if rw.cascade, err = newCascade(Config{Cascade: tc.cascade}, rw); err != nil {
+				b.Fatal(err)
+			}
+			c := &conn{rw: rw}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, done, _ := c.cascadeExec(ctx, q, nil); done {
+					b.Fatal("done")
+				}
+			}
+		})
+	}
+}

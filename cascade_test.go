@@ -483,3 +483,15 @@ func TestMySQLCascadeNeedsMicroseconds(t *testing.T) {
 		t.Errorf("WithoutCascade: %v", err)
 	}
 }
+
+func TestContainsDelete(t *testing.T) {
+	for q, want := range map[string]bool{
+		"DELETE FROM users": true, "/* x */ delete from users": true, "with x as (select 1) DeLeTe from users": true,
+		"SELECT deleted_at FROM users": true, // a candidate only: the probe decides "UPDATE users SET a = 1": false, "delet": false, "": false, "DELETE": true,
+		"d\x00elete":                   false, "\xc4\xc5\xcc\xc5\xd4\xc5": false,
+	} {
+		if got := containsDelete(q); got != want {
+			t.Errorf("containsDelete(%q) = %v; want %v", q, got, want)
+		}
+	}
+}
