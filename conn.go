@@ -47,6 +47,10 @@ type conn struct {
 	verify    bool
 	session   uint8
 	changedBy string
+
+	// inTx: a transaction begun through BeginTx is open, so a cascade runs
+	// in a savepoint of it (see cascade_exec.go).
+	inTx bool
 }
 
 // wrapConn wraps an inner connection; with verify, the MySQL session is
@@ -112,7 +116,8 @@ func (c *conn) Begin() (driver.Tx, error) {
 			return nil, err
 		}
 	}
-	return c.inner.Begin() //nolint:staticcheck // forwarding the deprecated method
+	t, err := c.inner.Begin() //nolint:staticcheck // forwarding the deprecated method
+	return c.trackTx(t, err)
 }
 
 func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
@@ -161,7 +166,7 @@ func (x connBeginTx) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 			return nil, err
 		}
 	}
-	return x.c.beginTx.BeginTx(ctx, opts)
+	return x.c.trackTx(x.c.beginTx.BeginTx(ctx, opts))
 }
 
 // PrepareContext rewrites under the mode of ctx and prepares the result;
@@ -188,6 +193,11 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
 	if err != nil {
 		return nil, err
+	}
+	if x.c.rw.cascade != nil {
+		if res, done, err := x.c.cascadeExec(ctx, query, args); done {
+			return res, err
+		}
 	}
 	if actor.takes() {
 		if args, err = x.c.insertActor(ctx, args, actor); err != nil {

@@ -30,6 +30,13 @@ type mode struct {
 	restore     string        // the table whose rows Restore un-deletes (lower case); "" but in Restore
 	tables      []tableFilter // per-table filters, sorted by name, unique
 	key         string
+
+	// noCascade: a soft DELETE stamps its own targets only (WithoutCascade).
+	// The rewrite does not depend on it, so it is not part of key.
+	noCascade bool
+	// stamp, set only on the modes cascade.go builds for one statement and
+	// never cached, replaces the stamp expression (see stampOverride).
+	stamp *stampOverride
 }
 
 // modeKey is the context key under which a *mode is stored.

@@ -101,6 +101,13 @@ type Config struct {
 	// e.g. "deleted_by"; empty: none. It is set on each listed table that
 	// has it.
 	Actor string
+	// Cascade declares relations the schema does not, each
+	// "child.column->parent.column" between listed tables: a soft DELETE
+	// of parent rows also stamps their live children (see cascade.go).
+	Cascade []string
+	// ForeignKeys is "follow" (the default, also "") to follow the
+	// foreign keys between listed tables, or "ignore" to follow none.
+	ForeignKeys string
 }
 
 // ParseDSN parses a softdelete DSN: space-separated key=value pairs, with
@@ -117,6 +124,8 @@ type Config struct {
 //	cachebytes  the most memory the cache holds: bytes, or a number with KiB, MiB or GiB (default 4MiB)
 //	check    the schema check: error, warn or off (default error)
 //	actor    the column a soft DELETE records WithActor's value in (default: none)
+//	cascade  relations to follow that the schema does not declare: child.col->parent.col,...
+//	foreign_keys  follow (default) or ignore the foreign keys between listed tables
 //	dsn      the inner driver's DSN (required, last)
 func ParseDSN(dsn string) (*Config, error) {
 	cfg := &Config{}
@@ -182,6 +191,13 @@ func ParseDSN(dsn string) (*Config, error) {
 				return nil, fmt.Errorf("softdelete: DSN: cachebytes=%q %v", val, err)
 			}
 			cfg.CacheBytes = n
+		case "cascade":
+			if val == "" {
+				return nil, errors.New("softdelete: DSN: cascade= is empty (want child.column->parent.column, comma-separated)")
+			}
+			cfg.Cascade = strings.Split(val, ",")
+		case "foreign_keys":
+			cfg.ForeignKeys = val
 		case "check":
 			if _, err := parseCheckMode(CheckMode(val)); err != nil || val == "" {
 				return nil, fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
@@ -193,7 +209,7 @@ func ParseDSN(dsn string) (*Config, error) {
 			}
 			cfg.Actor = val
 		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, kind, dialect, now, cache, cachebytes, check, actor, dsn)", key)
+			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, kind, dialect, now, cache, cachebytes, check, actor, cascade, foreign_keys, dsn)", key)
 		}
 	}
 	switch {
@@ -259,6 +275,9 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 		if err := s.checkDSN(cfg.DSN); err != nil {
 			return nil, err
 		}
+	}
+	if rw.cascade, err = newCascade(cfg, rw); err != nil {
+		return nil, err
 	}
 	c := &Connector{inner: inner, rw: rw}
 	if s := rw.d.session; s != nil {

@@ -258,6 +258,13 @@ func (t *softTable) predicate(q sqlparser.TableName, f filter) sqlparser.Expr {
 // comes first: MySQL's single-table UPDATE reads the marker's new value
 // in later assignments.
 func (t *softTable) stampExprs(q sqlparser.TableName, keepDeleted bool) sqlparser.UpdateExprs {
+	return t.stampExprsWith(q, keepDeleted, nil)
+}
+
+// stampExprsWith is stampExprs with the marker stamped by stamp instead of
+// the kind's own expression when stamp is not nil (a cascade's one stamp
+// per statement, see cascade.go).
+func (t *softTable) stampExprsWith(q sqlparser.TableName, keepDeleted bool, stamp sqlparser.Expr) sqlparser.UpdateExprs {
 	var set sqlparser.UpdateExprs
 	if t.companion != "" {
 		col := &sqlparser.ColName{Name: sqlparser.NewColIdent(t.companion), Qualifier: q}
@@ -267,9 +274,12 @@ func (t *softTable) stampExprs(q sqlparser.TableName, keepDeleted bool) sqlparse
 		}
 		set = append(set, &sqlparser.UpdateExpr{Name: col, Expr: e})
 	}
-	var e = t.stamp
+	if stamp == nil {
+		stamp = t.stamp
+	}
+	e := stamp
 	if keepDeleted {
-		e = t.ifDeleted(q, t.markerCol(q), t.stamp)
+		e = t.ifDeleted(q, t.markerCol(q), stamp)
 	}
 	return append(set, &sqlparser.UpdateExpr{Name: t.markerCol(q), Expr: e})
 }

@@ -52,7 +52,10 @@ func (r *rewriter) restoreStatement(q string, m *mode) (string, error) {
 		return "", fmt.Errorf("softdelete: Restore: a Restore context runs only the statement softdelete.Restore builds")
 	}
 	set := " SET " + t.restoreSet()
-	if col := r.actorColumnOf(t); col != "" {
+	switch col := r.actorColumnOf(t); {
+	case m.stamp != nil && !t.kind.numeric(): // an exact restore marks the rows first (cascade_restore.go)
+		set = " SET " + t.column + " = " + m.stamp.literal
+	case col != "":
 		set += ", " + col + " = NULL" // who deleted it no longer applies (see actor.go)
 	}
 	return "UPDATE " + rest[:len(t.name)] + set + rest[len(t.name):], nil

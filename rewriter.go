@@ -78,6 +78,9 @@ type rewriter struct {
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
 	schema *schemaGate // the connector's lazy schema check (schema.go); newRewriter always sets it
+	// cascade follows foreign keys on soft DELETE and Restore (cascade.go);
+	// nil when nothing is to be followed.
+	cascade *cascade
 
 	actor    string        // the actor column (Config.Actor), or "" (see actor.go)
 	actorGen atomic.Uint32 // changes when the tables that have the actor column may have changed

@@ -32,6 +32,7 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		}
 		r.Warnings = append(r.Warnings, g.uniqueIndexWarnings(t, st)...)
 		r.Warnings = append(r.Warnings, g.foreignKeyWarnings(m, t)...)
+		r.Warnings = append(r.Warnings, g.unlistedChildWarnings(t)...)
 	}
 	if p, ok := g.checkActorColumn(m); !ok {
 		r.Errors = append(r.Errors, p)

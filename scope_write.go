@@ -144,6 +144,13 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 		if len(n.Targets) > 0 {
 			q = ref(te, te.Expr.(sqlparser.TableName))
 		}
+		var override sqlparser.Expr
+		if s.m.stamp != nil { // a cascade's own stamp (cascade.go), for time markers
+			s.m.stamp.targets = append(s.m.stamp.targets, t)
+			if !t.kind.numeric() {
+				override = s.m.stamp.expr
+			}
+		}
 		// Under WithIncludeDeleted the ORDER BY ... LIMIT counts deleted
 		// rows too: select the same rows, and keep the stamps of those
 		// already deleted.
@@ -154,7 +161,7 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 		if a := s.actorStamp(t, q, keepDeleted); a != nil {
 			set = append(set, a)
 		}
-		set = append(set, t.stampExprs(q, keepDeleted)...)
+		set = append(set, t.stampExprsWith(q, keepDeleted, override)...)
 	}
 	return set
 }

@@ -193,6 +193,11 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	if err != nil {
 		return nil, err
 	}
+	if s.c.rw.cascade != nil && !s.modeFree {
+		if res, done, err := s.c.cascadeExec(ctx, s.query, args); done {
+			return res, err
+		}
+	}
 	if actor.takes() {
 		if args, err = s.c.insertActor(ctx, args, actor); err != nil {
 			return nil, err
