@@ -388,6 +388,7 @@ func (c *conn) cascadeSession(ctx context.Context) (cascadeSession, error) {
 		}
 		s.enforced = rows[0][1] == "1"
 		s.at = nextStamp(t)
+		c.textTx = c.serverInTransaction(ctx)
 	}
 	s.stamp = s.at.Format(stampLayout)
 	return s, nil
@@ -432,7 +433,7 @@ type cascadeTx struct {
 // transaction is open (and always on SQLite, where a savepoint outside a
 // transaction is one), else a transaction of its own.
 func (c *conn) beginCascade(ctx context.Context) (*cascadeTx, error) {
-	if c.inTx || c.rw.d == dialectSQLite {
+	if c.inTx || c.textTx || c.rw.d == dialectSQLite {
 		_, err := c.execRaw(ctx, "SAVEPOINT "+savepointName, nil)
 		return &cascadeTx{c: c}, err
 	}
@@ -560,4 +561,19 @@ func (t *trackedTx) Commit() error {
 func (t *trackedTx) Rollback() error {
 	t.c.inTx = false
 	return t.inner.Rollback()
+}
+
+// serverInTransaction reports whether the MySQL session is inside a
+// transaction that database/sql does not know of (begun with BEGIN or
+// START TRANSACTION as text, or autocommit off): a cascade then runs in a
+// SAVEPOINT of it, as its own START TRANSACTION would commit the caller's
+// work. MariaDB tells @@in_transaction; where the server does not have it
+// (MySQL), only autocommit off is seen.
+func (c *conn) serverInTransaction(ctx context.Context) bool {
+	rows, err := c.queryRaw(ctx, "SELECT @@autocommit", nil)
+	if err == nil && len(rows) > 0 && rows[0][0] == "0" {
+		return true
+	}
+	rows, err = c.queryRaw(ctx, "SELECT @@in_transaction", nil)
+	return err == nil && len(rows) > 0 && rows[0][0] == "1"
 }

@@ -495,3 +495,37 @@ func TestContainsDelete(t *testing.T) {
 		}
 	}
 }
+
+// A transaction begun as text (BEGIN, or autocommit off) is not one
+// database/sql knows of: the cascade must run in a SAVEPOINT of it, as its
+// own START TRANSACTION would commit the caller's work, which the caller's
+// ROLLBACK could then no longer undo.
+func TestMySQLCascadeInTextTransaction(t *testing.T) {
+	mysqlBaseConfig(t)
+	m := mysqlOpen(t, "users,posts", "")
+	mysqlExec(t, m.Raw,
+		"CREATE TABLE users (id INT PRIMARY KEY, name TEXT, deleted_at DATETIME(6) NULL) ENGINE=InnoDB",
+		"CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, deleted_at DATETIME(6) NULL, FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE) ENGINE=InnoDB",
+		"INSERT INTO users VALUES (1, 'a', NULL), (2, 'b', NULL)", "INSERT INTO posts VALUES (10, 1, NULL)")
+	ctx := context.Background()
+	for _, begin := range []string{"BEGIN", "SET autocommit = 0"} {
+		conn, err := m.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{begin, "UPDATE users SET name = 'changed' WHERE id = 2", "DELETE FROM users WHERE id = 1", "ROLLBACK"} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %s: %v", begin, q, err)
+			}
+		}
+		conn.ExecContext(ctx, "SET autocommit = 1")
+		conn.Close()
+		var deleted, changed int
+		if err := m.Raw.QueryRow("SELECT (SELECT count(*) FROM users WHERE deleted_at IS NOT NULL) + (SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL), (SELECT count(*) FROM users WHERE name = 'changed')").Scan(&deleted, &changed); err != nil {
+			t.Fatal(err)
+		}
+		if deleted != 0 || changed != 0 {
+			t.Errorf("after %s ... ROLLBACK: %d rows still deleted, %d still changed; want the rollback to undo all", begin, deleted, changed)
+		}
+	}
+}

@@ -51,6 +51,10 @@ type conn struct {
 	// inTx: a transaction begun through BeginTx is open, so a cascade runs
 	// in a savepoint of it (see cascade_exec.go).
 	inTx bool
+	// textTx: the MySQL server said, when a cascade last asked, that the
+	// session is inside a transaction begun as text (see
+	// serverInTransaction).
+	textTx bool
 }
 
 // wrapConn wraps an inner connection; with verify, the MySQL session is
