@@ -151,65 +151,8 @@ func ParseDSN(dsn string) (*Config, error) {
 			return nil, fmt.Errorf("softdelete: DSN: key %q is given twice", key)
 		}
 		seen[key] = true
-		switch key {
-		case "driver":
-			cfg.DriverName = val
-		case "tables":
-			if val == "" {
-				return nil, errors.New("softdelete: DSN: tables= is empty")
-			}
-			cfg.Tables = strings.Split(val, ",")
-		case "column":
-			if val == "" {
-				return nil, errors.New("softdelete: DSN: column= is empty")
-			}
-			cfg.Column = val
-		case "kind":
-			if _, err := parseKind(val); err != nil || val == "" {
-				return nil, fmt.Errorf("softdelete: DSN: kind=%q is not a marker kind (want time, unix, unixmilli or flag)", val)
-			}
-			cfg.Kind = MarkerKind(val)
-		case "dialect":
-			cfg.Dialect = val
-		case "now":
-			if val == "" {
-				return nil, errors.New("softdelete: DSN: now= is empty")
-			}
-			cfg.Now = val
-		case "cache":
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 0 {
-				return nil, fmt.Errorf("softdelete: DSN: cache=%q is not a count of statements", val)
-			}
-			cfg.CacheSize = n
-			if n == 0 {
-				cfg.CacheSize = -1
-			}
-		case "cachebytes":
-			n, err := parseByteSize(val)
-			if err != nil {
-				return nil, fmt.Errorf("softdelete: DSN: cachebytes=%q %v", val, err)
-			}
-			cfg.CacheBytes = n
-		case "cascade":
-			if val == "" {
-				return nil, errors.New("softdelete: DSN: cascade= is empty (want child.column->parent.column, comma-separated)")
-			}
-			cfg.Cascade = strings.Split(val, ",")
-		case "foreign_keys":
-			cfg.ForeignKeys = val
-		case "check":
-			if _, err := parseCheckMode(CheckMode(val)); err != nil || val == "" {
-				return nil, fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
-			}
-			cfg.Check = CheckMode(val)
-		case "actor":
-			if val == "" {
-				return nil, errors.New("softdelete: DSN: actor= is empty (the column that records who deleted a row, e.g. actor=deleted_by)")
-			}
-			cfg.Actor = val
-		default:
-			return nil, fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, kind, dialect, now, cache, cachebytes, check, actor, cascade, foreign_keys, dsn)", key)
+		if err := setDSNKey(cfg, key, val); err != nil {
+			return nil, err
 		}
 	}
 	switch {
@@ -221,6 +164,71 @@ func ParseDSN(dsn string) (*Config, error) {
 		return nil, errors.New("softdelete: DSN: dsn= is missing (the inner driver's DSN, last)")
 	}
 	return cfg, nil
+}
+
+// setDSNKey sets the Config field of one DSN key (all but dsn=).
+func setDSNKey(cfg *Config, key, val string) error {
+	switch key {
+	case "driver":
+		cfg.DriverName = val
+	case "tables":
+		if val == "" {
+			return errors.New("softdelete: DSN: tables= is empty")
+		}
+		cfg.Tables = strings.Split(val, ",")
+	case "column":
+		if val == "" {
+			return errors.New("softdelete: DSN: column= is empty")
+		}
+		cfg.Column = val
+	case "kind":
+		if _, err := parseKind(val); err != nil || val == "" {
+			return fmt.Errorf("softdelete: DSN: kind=%q is not a marker kind (want time, unix, unixmilli or flag)", val)
+		}
+		cfg.Kind = MarkerKind(val)
+	case "dialect":
+		cfg.Dialect = val
+	case "now":
+		if val == "" {
+			return errors.New("softdelete: DSN: now= is empty")
+		}
+		cfg.Now = val
+	case "cache":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return fmt.Errorf("softdelete: DSN: cache=%q is not a count of statements", val)
+		}
+		cfg.CacheSize = n
+		if n == 0 {
+			cfg.CacheSize = -1
+		}
+	case "cachebytes":
+		n, err := parseByteSize(val)
+		if err != nil {
+			return fmt.Errorf("softdelete: DSN: cachebytes=%q %v", val, err)
+		}
+		cfg.CacheBytes = n
+	case "cascade":
+		if val == "" {
+			return errors.New("softdelete: DSN: cascade= is empty (want child.column->parent.column, comma-separated)")
+		}
+		cfg.Cascade = strings.Split(val, ",")
+	case "foreign_keys":
+		cfg.ForeignKeys = val
+	case "check":
+		if _, err := parseCheckMode(CheckMode(val)); err != nil || val == "" {
+			return fmt.Errorf("softdelete: DSN: check=%q is not a check mode (want error, warn or off)", val)
+		}
+		cfg.Check = CheckMode(val)
+	case "actor":
+		if val == "" {
+			return errors.New("softdelete: DSN: actor= is empty (the column that records who deleted a row, e.g. actor=deleted_by)")
+		}
+		cfg.Actor = val
+	default:
+		return fmt.Errorf("softdelete: DSN: unknown key %q (want driver, tables, column, kind, dialect, now, cache, cachebytes, check, actor, cascade, foreign_keys, dsn)", key)
+	}
+	return nil
 }
 
 // isPlainIdent reports whether s is a plain SQL identifier.
