@@ -73,6 +73,7 @@ type sourceStatement struct {
 	otherMods  bool            // such modifiers on another SELECT: not supported
 	hidden     bool            // a soft-delete table's name is inside a literal or comment
 	ambiguous  string          // text servers read differently (a versioned comment), or ""
+	withs      []*withList     // the CTE lists the segmenter cut out (segment.go)
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.

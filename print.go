@@ -21,6 +21,7 @@ type printer struct {
 	seen8     [8]int // seen's storage when there are few literals
 	lastPos   int
 	quoted    map[string]bool
+	withs     []*withList // the statement's CTE lists (segment.go)
 	err       error
 }
 
@@ -38,6 +39,9 @@ func (p *printer) print(node sqlparser.SQLNode) (string, error) {
 	p.format(buf, node)
 	if p.err != nil {
 		return "", p.err
+	}
+	if err := p.checkWithsPrinted(); err != nil {
+		return "", err
 	}
 	for i, n := range p.seen {
 		if n != 1 {
@@ -65,6 +69,9 @@ func (p *printer) bindVarIndex(v *sqlparser.SQLVal) int {
 // argument); every other node prints as sqlparser prints it, calling back
 // into format for its children.
 func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
+	if p.withs != nil && p.formatWith(buf, node) {
+		return
+	}
 	if p.formatExpr(buf, node) || p.formatClause(buf, node) || p.formatDialectNode(buf, node) {
 		return
 	}
@@ -430,7 +437,7 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, size: len(st.text) + len(st.text)/2 + 64}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}

@@ -16,8 +16,8 @@ func TestRefusalMessages(t *testing.T) {
 		dialect, mode, in string
 		want, not         []string // in this order / absent
 	}{
-		{"sqlite", "default", "WITH x AS (SELECT * FROM comments) SELECT * FROM x",
-			[]string{"sqlparser cannot parse this WITH", "comments.removed_at IS NULL", "softdelete.WithIncludeDeleted(ctx)", "as a last resort, " + raw}, nil},
+		{"sqlite", "default", "SELECT * FROM (VALUES (1)) v JOIN comments ON comments.id = v.column1",
+			[]string{"sqlparser cannot parse this SELECT", "comments.removed_at IS NULL", "softdelete.WithIncludeDeleted(ctx)", "as a last resort, " + raw}, nil},
 		{"sqlite", "default", "REPLACE INTO posts (id) VALUES (1)",
 			[]string{"REPLACE deletes the rows it replaces", "INSERT INTO posts ... ON CONFLICT (key) DO UPDATE", "softdelete.WithForce(ctx)", raw}, []string{"DUPLICATE KEY"}},
 		{"mysql", "default", "REPLACE INTO posts (id) VALUES (1)",

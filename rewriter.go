@@ -230,7 +230,10 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 			return "", false, err
 		}
 	}
-	stmt, perr := parse(st.parseText())
+	stmt, refused, perr := r.parseSegmented(st)
+	if refused != nil {
+		return "", false, refused
+	}
 	if perr != nil {
 		return r.decideUnparsed(st, m, perr)
 	}

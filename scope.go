@@ -17,6 +17,7 @@ import (
 func (r *rewriter) analyze(st *sourceStatement, stmt sqlparser.Statement, m *mode) (sqlparser.Statement, *scope, error) {
 	s := &scope{r: r, m: m, st: st}
 	out := s.statement(stmt)
+	s.scopeCTEs()
 	if err := r.crossCheck(st, stmt, s.seen); err != nil {
 		return nil, nil, err
 	}
