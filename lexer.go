@@ -74,6 +74,7 @@ type sourceStatement struct {
 	hidden     bool            // a soft-delete table's name is inside a literal or comment
 	ambiguous  string          // text servers read differently (a versioned comment), or ""
 	withs      []*withList     // the CTE lists the segmenter cut out (segment.go)
+	windows    []string        // the window texts it cut out (segment_window.go)
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.

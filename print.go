@@ -22,7 +22,10 @@ type printer struct {
 	lastPos   int
 	quoted    map[string]bool
 	withs     []*withList // the statement's CTE lists (segment.go)
-	err       error
+	windows   []string    // its window texts (segment_window.go)
+	// windowsPrinted counts the times each window text was written.
+	windowsPrinted []int
+	err            error
 }
 
 // print writes node as SQL and checks that every literal was written
@@ -41,6 +44,9 @@ func (p *printer) print(node sqlparser.SQLNode) (string, error) {
 		return "", p.err
 	}
 	if err := p.checkWithsPrinted(); err != nil {
+		return "", err
+	}
+	if err := p.checkWindowsPrinted(); err != nil {
 		return "", err
 	}
 	for i, n := range p.seen {
@@ -69,7 +75,7 @@ func (p *printer) bindVarIndex(v *sqlparser.SQLVal) int {
 // argument); every other node prints as sqlparser prints it, calling back
 // into format for its children.
 func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
-	if p.withs != nil && p.formatWith(buf, node) {
+	if p.withs != nil && p.formatWith(buf, node) || p.windows != nil && p.formatWindowed(buf, node) {
 		return
 	}
 	if p.formatExpr(buf, node) || p.formatClause(buf, node) || p.formatDialectNode(buf, node) {
@@ -262,6 +268,10 @@ func (p *printer) formatBindVar(buf *sqlparser.TrackedBuffer, n *sqlparser.SQLVa
 // FROM: SQLite has no dual; MySQL needs it only before WHERE, HAVING or a
 // lock.
 func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select) {
+	window := -1
+	if p.windows != nil {
+		window = windowClauseOf(n)
+	}
 	buf.WriteString("select ")
 	p.format(buf, n.Comments)
 	buf.WriteString(n.Cache)
@@ -275,6 +285,9 @@ func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select
 	p.format(buf, n.Where)
 	p.format(buf, n.GroupBy)
 	p.format(buf, n.Having)
+	if window >= 0 {
+		p.writeWindow(buf, window)
+	}
 	p.format(buf, n.OrderBy)
 	p.format(buf, n.Limit)
 	buf.WriteString(n.Lock)
@@ -437,7 +450,7 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, size: len(st.text) + len(st.text)/2 + 64}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, windows: st.windows, windowsPrinted: make([]int, len(st.windows)), size: len(st.text) + len(st.text)/2 + 64}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}

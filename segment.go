@@ -326,8 +326,15 @@ func markerIndex(c sqlparser.Comments) int {
 // back as refused, a parse error as perr.
 func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement, refused, perr error) {
 	text := st.parseText()
+	g := &segmenter{r: r, st: st}
+	if mayHoldWindow(st) {
+		cut, err := g.cutWindows(text)
+		if err != nil {
+			return nil, err, nil
+		}
+		text = cut
+	}
 	if mayHoldCTE(st) {
-		g := &segmenter{r: r, st: st}
 		cut, err := g.cut(text)
 		if err != nil {
 			return nil, err, nil
