@@ -75,6 +75,7 @@ type sourceStatement struct {
 	ambiguous  string          // text servers read differently (a versioned comment), or ""
 	withs      []*withList     // the CTE lists the segmenter cut out (segment.go)
 	windows    []string        // the window texts it cut out (segment_window.go)
+	setOps     bool            // it read EXCEPT or INTERSECT as UNION (segment_setop.go)
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.
@@ -312,6 +313,17 @@ func (l *lexer) scan(i int) (int, error) {
 		return j, nil
 	case c == '@':
 		return l.scanAt(i)
+	case c == '|' && next == '|' && lr.pipesConcat:
+		// SQLite's concatenation binds tightest, as ^ does for sqlparser
+		// (SQLite has no ^): the printer writes it back as ||.
+		l.code(i)
+		l.flush(i)
+		l.cur.parse = append(l.cur.parse, " ^ "...)
+		l.mark = i + 2
+		l.prevWord = ""
+		return i + 2, nil
+	case c == '^' && lr.pipesConcat:
+		return 0, &lexError{"'^', an operator SQLite does not have", i}
 	case c == '|' && next == '|':
 		l.code(i)
 		l.cur.concat = true

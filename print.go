@@ -25,6 +25,7 @@ type printer struct {
 	windows   []string    // its window texts (segment_window.go)
 	// windowsPrinted counts the times each window text was written.
 	windowsPrinted []int
+	setOps         bool // EXCEPT or INTERSECT were read as UNION (segment_setop.go)
 	err            error
 }
 
@@ -75,7 +76,8 @@ func (p *printer) bindVarIndex(v *sqlparser.SQLVal) int {
 // argument); every other node prints as sqlparser prints it, calling back
 // into format for its children.
 func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
-	if p.withs != nil && p.formatWith(buf, node) || p.windows != nil && p.formatWindowed(buf, node) {
+	if p.withs != nil && p.formatWith(buf, node) || p.windows != nil && p.formatWindowed(buf, node) ||
+		p.setOps && p.formatUnion(buf, node) {
 		return
 	}
 	if p.formatExpr(buf, node) || p.formatClause(buf, node) || p.formatDialectNode(buf, node) {
@@ -232,6 +234,13 @@ func (p *printer) formatDialectNode(buf *sqlparser.TrackedBuffer, node sqlparser
 			buf.WriteByte('\'')
 			buf.WriteString(strings.ReplaceAll(string(n.Val), "'", "''"))
 			buf.WriteByte('\'')
+			return true
+		}
+	case *sqlparser.BinaryExpr:
+		if n.Operator == sqlparser.BitXorStr && p.d.lex.pipesConcat {
+			p.format(buf, n.Left)
+			buf.WriteString(" || ")
+			p.format(buf, n.Right)
 			return true
 		}
 	case *sqlparser.FuncExpr:
@@ -450,7 +459,7 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, windows: st.windows, windowsPrinted: make([]int, len(st.windows)), size: len(st.text) + len(st.text)/2 + 64}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, windows: st.windows, windowsPrinted: make([]int, len(st.windows)), setOps: st.setOps, size: len(st.text) + len(st.text)/2 + 64}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}

@@ -327,12 +327,24 @@ func markerIndex(c sqlparser.Comments) int {
 func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement, refused, perr error) {
 	text := st.parseText()
 	g := &segmenter{r: r, st: st}
+	if strings.Contains(text, "/*softdelete:") {
+		// The segmenter's own markers: a comment that forges one would
+		// change what the printer writes.
+		return nil, g.refusal("", orRaw("drop the comment"), "it holds a comment that starts like softdelete's own markers (/*softdelete:)"), nil
+	}
 	if mayHoldWindow(st) {
 		cut, err := g.cutWindows(text)
 		if err != nil {
 			return nil, err, nil
 		}
 		text = cut
+	}
+	if mayHoldSetOp(st) {
+		cut, err := g.cutSetOps(text)
+		if err != nil {
+			return nil, err, nil
+		}
+		text, st.setOps = cut, true
 	}
 	if mayHoldCTE(st) {
 		cut, err := g.cut(text)
