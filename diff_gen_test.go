@@ -314,6 +314,7 @@ type stmtGen struct {
 	// wantOrder asks selectCore for ORDER BY <expression>, <every column>
 	// LIMIT n; orderDone says it wrote one.
 	wantOrder, orderDone bool
+	ctes                 []*genSource // the statement's CTEs (diff_gen_modern_test.go)
 }
 
 var baseCols = []genCol{{"id", 'i'}, {"a", 'i'}, {"b", 'i'}, {"c", 's'}}
@@ -486,6 +487,9 @@ func (g *stmtGen) scalarSub(parent *genLevel, depth int) string {
 }
 
 func (g *stmtGen) textExpr(lv *genLevel, depth int) string {
+	if !g.mysql && g.chance(4) {
+		return g.colRef(lv, 's') + " || " + g.textLit() // SQLite's concatenation
+	}
 	switch n := g.r.Intn(10); {
 	case n < 6:
 		return g.colRef(lv, 's')
@@ -621,6 +625,8 @@ func (g *stmtGen) fromItem(lv *genLevel, depth int, first string, isFirst bool) 
 		return txt, []*genSource{src}
 	}
 	switch {
+	case len(g.ctes) > 0 && g.chance(30):
+		return g.cteRef()
 	case depth > 0 && g.budget > 0 && g.chance(20):
 		g.budget--
 		ncols := 1 + g.r.Intn(3)
@@ -652,12 +658,12 @@ func (g *stmtGen) fromItem(lv *genLevel, depth int, first string, isFirst bool) 
 func (g *stmtGen) subSelect(parent *genLevel, depth int, types []byte, inList bool) string {
 	if inList && g.budget > 0 && g.chance(10) {
 		g.budget--
-		return g.selectCore(parent, depth, types, "", false) + g.pick([]string{" union ", " union all "}) + g.selectCore(parent, depth, types, "", false)
+		return g.selectCore(parent, depth, types, "", false) + g.setOp() + g.selectCore(parent, depth, types, "", false)
 	}
 	if !inList && g.budget > 0 && g.chance(10) {
 		// A UNION in a derived table: the first SELECT names the columns.
 		g.budget--
-		return g.selectCore(parent, depth, types, "", true) + g.pick([]string{" union ", " union all "}) + g.selectCore(parent, depth, types, "", false)
+		return g.selectCore(parent, depth, types, "", true) + g.setOp() + g.selectCore(parent, depth, types, "", false)
 	}
 	q := g.selectCore(parent, depth, types, "", !inList)
 	if !inList && g.chance(15) {
@@ -688,7 +694,7 @@ func (g *stmtGen) selectCore(parent *genLevel, depth int, types []byte, first st
 		b.WriteString("distinct ")
 	}
 	grouped := g.chance(20)
-	var groupBy []string
+	var groupBy, windows []string
 	if grouped {
 		for i := 0; i < 1+g.r.Intn(2); i++ {
 			s := lv.sources[g.r.Intn(len(lv.sources))]
@@ -716,6 +722,8 @@ func (g *stmtGen) selectCore(parent *genLevel, depth int, types []byte, first st
 			default:
 				e = g.pick([]string{"max", "min"}) + "(" + g.localCol(lv, 's') + ")"
 			}
+		} else if t == 'i' && g.chance(8) {
+			e = g.windowExpr(lv, &windows)
 		} else {
 			e = g.expr(lv, depth, t)
 		}
@@ -725,6 +733,9 @@ func (g *stmtGen) selectCore(parent *genLevel, depth int, types []byte, first st
 		}
 	}
 	b.WriteString(" from " + from + where)
+	if len(windows) > 0 {
+		b.WriteString(" window " + strings.Join(windows, ", "))
+	}
 	if grouped {
 		b.WriteString(" group by " + strings.Join(groupBy, ", "))
 		if g.chance(50) {
@@ -791,21 +802,28 @@ func genStatement(s *diffSchema, seed int64, mysql bool, dbName string) diffStmt
 	switch n := r.Intn(100); {
 	case n < 60:
 		st.kind = "select"
-		st.sql = g.topSelect(depth, first)
+		st.sql = g.withPrefix(depth)
+		st.sql += g.topSelect(depth, first)
 	case n < 75:
 		st.kind = "update"
 		st.target = first
 		if st.target == "" {
 			st.target = g.randomTable()
 		}
-		st.sql = g.update(st.target, depth)
+		if !mysql { // MariaDB 10.11 has no WITH ... UPDATE
+			st.sql = g.withPrefix(depth)
+		}
+		st.sql += g.update(st.target, depth)
 	case n < 93:
 		st.kind = "delete"
 		st.target = first
 		if st.target == "" {
 			st.target = g.randomTable()
 		}
-		st.sql = g.delete(st.target, depth)
+		if !mysql { // MariaDB 10.11 has no WITH ... DELETE
+			st.sql = g.withPrefix(depth)
+		}
+		st.sql += g.delete(st.target, depth)
 		if r.Intn(100) < 30 || st.mode.onlyPrimary && r.Intn(100) < 85 {
 			st.mode.force = true
 		}
@@ -814,7 +832,13 @@ func genStatement(s *diffSchema, seed int64, mysql bool, dbName string) diffStmt
 		st.target = g.randomTable()
 		if r.Intn(3) > 0 {
 			types := []byte("iis")
-			st.sql = "insert into " + st.target + " (a, b, c) " + g.selectCore(nil, depth, types, first, false)
+			with := ""
+			if !mysql {
+				// MariaDB 10.11.19 crashed on a prepared INSERT ... WITH
+				// RECURSIVE ... SELECT with derived tables (find_field_in_table).
+				with = g.withPrefix(depth)
+			}
+			st.sql = "insert into " + st.target + " (a, b, c) " + with + g.selectCore(nil, depth, types, first, false)
 			break
 		}
 		// INSERT ... VALUES with subqueries: no primary table.
@@ -1023,7 +1047,7 @@ func (g *stmtGen) topSelect(depth int, first string) string {
 		if g.mysql && g.chance(30) {
 			q, right = "("+q+")", "("+right+")"
 		}
-		q += g.pick([]string{" union ", " union all "}) + right
+		q += g.setOp() + right
 	}
 	if g.chance(30) {
 		q += " order by " + ordinals(ncols) + " limit " + g.intLit()

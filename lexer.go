@@ -74,6 +74,7 @@ type sourceStatement struct {
 	hidden     bool            // a soft-delete table's name is inside a literal or comment
 	ambiguous  string          // text servers read differently (a versioned comment), or ""
 	withs      []*withList     // the CTE lists the segmenter cut out (segment.go)
+	topWith    int             // the one printed before the whole statement, or -1 (set with withs)
 	windows    []string        // the window texts it cut out (segment_window.go)
 	setOps     bool            // it read EXCEPT or INTERSECT as UNION (segment_setop.go)
 }

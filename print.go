@@ -22,6 +22,7 @@ type printer struct {
 	lastPos   int
 	quoted    map[string]bool
 	withs     []*withList // the statement's CTE lists (segment.go)
+	topWith   int         // the one written before the statement, or -1
 	windows   []string    // its window texts (segment_window.go)
 	// windowsPrinted counts the times each window text was written.
 	windowsPrinted []int
@@ -40,6 +41,9 @@ func (p *printer) print(node sqlparser.SQLNode) (string, error) {
 	p.lastPos = -1
 	buf := sqlparser.NewTrackedBuffer(p.format)
 	buf.Grow(p.size)
+	if p.topWith >= 0 && p.topWith < len(p.withs) {
+		p.writeWithList(buf, p.withs[p.topWith])
+	}
 	p.format(buf, node)
 	if p.err != nil {
 		return "", p.err
@@ -459,7 +463,10 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, windows: st.windows, windowsPrinted: make([]int, len(st.windows)), setOps: st.setOps, size: len(st.text) + len(st.text)/2 + 64}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, topWith: -1, windows: st.windows, windowsPrinted: make([]int, len(st.windows)), setOps: st.setOps, size: len(st.text) + len(st.text)/2 + 64}
+	if st.withs != nil {
+		p.topWith = st.topWith
+	}
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}

@@ -110,9 +110,11 @@ func nextParseToken(s string, i int) parseToken {
 
 // segmenter cuts the CTE lists out of one statement's parse text.
 type segmenter struct {
-	r     *rewriter
-	st    *sourceStatement
-	lists []*withList
+	r      *rewriter
+	st     *sourceStatement
+	lists  []*withList
+	bodies int // depth of the CTE bodies being cut: 0 for the statement itself
+	top    int // the list that starts the statement and precedes a parenthesis, or -1
 }
 
 // refusal is the segmenter's refusal of the statement.
@@ -186,6 +188,13 @@ func (g *segmenter) cutList(text string, at int) (string, error) {
 		}
 		t = nextParseToken(text, t.end)
 	}
+	if t.kind == '(' && at == 0 && g.bodies == 0 && g.top < 0 {
+		// WITH x AS (...) (SELECT ...) UNION (SELECT ...): the list
+		// belongs to the whole statement, and is printed before it.
+		g.top = len(g.lists)
+		g.lists = append(g.lists, wl)
+		return text[t.start:], nil
+	}
 	if t.kind != 'w' || !keywordOf(t.lower).is(kwStatement) || t.lower == "with" || t.lower == "values" {
 		return "", g.refusal("", orRaw("start the statement after the CTE list with SELECT, INSERT, UPDATE or DELETE (not a parenthesis)"),
 			"softdelete cannot read what follows the CTE list")
@@ -250,7 +259,9 @@ func (g *segmenter) cte(text string, t parseToken) (cteDef, int, error) {
 
 // body cuts and parses a CTE's body, at offset at of the parse text.
 func (g *segmenter) body(text string, at int) (sqlparser.SelectStatement, error) {
+	g.bodies++
 	cut, err := g.cut(text)
+	g.bodies--
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +337,7 @@ func markerIndex(c sqlparser.Comments) int {
 // back as refused, a parse error as perr.
 func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement, refused, perr error) {
 	text := st.parseText()
-	g := &segmenter{r: r, st: st}
+	g := &segmenter{r: r, st: st, top: -1}
 	if strings.Contains(text, "/*softdelete:") {
 		// The segmenter's own markers: a comment that forges one would
 		// change what the printer writes.
@@ -351,7 +362,7 @@ func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement
 		if err != nil {
 			return nil, err, nil
 		}
-		text, st.withs = cut, g.lists
+		text, st.withs, st.topWith = cut, g.lists, g.top
 	}
 	stmt, perr = parse(text)
 	return stmt, nil, perr
@@ -392,7 +403,13 @@ func (p *printer) formatWith(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNod
 		return true
 	}
 	*comments = (*comments)[1:]
-	wl := p.withs[i]
+	p.writeWithList(buf, p.withs[i])
+	p.format(buf, node)
+	return true
+}
+
+// writeWithList writes a CTE list and the blank after it.
+func (p *printer) writeWithList(buf *sqlparser.TrackedBuffer, wl *withList) {
 	wl.printed++
 	buf.WriteString("with ")
 	if wl.recursive {
@@ -417,8 +434,6 @@ func (p *printer) formatWith(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNod
 		buf.WriteByte(')')
 	}
 	buf.WriteByte(' ')
-	p.format(buf, node)
-	return true
 }
 
 // checkWithsPrinted checks that the printer wrote every CTE list once.
