@@ -77,6 +77,8 @@ type sourceStatement struct {
 	topWith    int             // the one printed before the whole statement, or -1 (set with withs)
 	windows    []string        // the window texts it cut out (segment_window.go)
 	setOps     bool            // it read EXCEPT or INTERSECT as UNION (segment_setop.go)
+	forms      *stmtForms      // the SQLite and MySQL forms it rewrote (segment_forms.go)
+	tableFuncs bool            // it read table-valued calls as tables (segment_forms.go)
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.

@@ -26,7 +26,10 @@ type printer struct {
 	windows   []string    // its window texts (segment_window.go)
 	// windowsPrinted counts the times each window text was written.
 	windowsPrinted []int
-	setOps         bool // EXCEPT or INTERSECT were read as UNION (segment_setop.go)
+	setOps         bool       // EXCEPT or INTERSECT were read as UNION (segment_setop.go)
+	forms          *stmtForms // the forms segment_forms.go rewrote, or nil
+	formsOn        bool       // forms or table-valued calls to write back
+	hints          int        // MySQL index hints written
 	err            error
 }
 
@@ -81,6 +84,7 @@ func (p *printer) bindVarIndex(v *sqlparser.SQLVal) int {
 // into format for its children.
 func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
 	if p.withs != nil && p.formatWith(buf, node) || p.windows != nil && p.formatWindowed(buf, node) ||
+		p.formsOn && p.formatForm(buf, node) ||
 		p.setOps && p.formatUnion(buf, node) {
 		return
 	}
@@ -309,7 +313,11 @@ func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select
 // formatJoin writes a join with its condition.
 func (p *printer) formatJoin(buf *sqlparser.TrackedBuffer, n *sqlparser.JoinTableExpr) {
 	p.format(buf, n.LeftExpr)
-	spaced(buf, n.Join)
+	if n.Join == sqlparser.StraightJoinStr && p.forms != nil && p.forms.fullJoin {
+		spaced(buf, "full outer join") // SQLite's, read as STRAIGHT_JOIN (segment_forms.go)
+	} else {
+		spaced(buf, n.Join)
+	}
 	p.format(buf, n.RightExpr)
 	if n.Condition.On != nil {
 		buf.WriteString(" on ")
@@ -467,9 +475,13 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 	if st.withs != nil {
 		p.topWith = st.topWith
 	}
+	p.forms, p.formsOn = st.forms, st.forms != nil || st.tableFuncs
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}
+	}
+	if st.forms != nil && st.forms.lockTail != "" {
+		txt += " " + st.forms.lockTail
 	}
 	return txt, nil
 }

@@ -95,6 +95,11 @@ func (s *scope) filterTable(te sqlparser.TableExpr) []sqlparser.Expr {
 		left, right := s.filterTable(n.LeftExpr), s.filterTable(n.RightExpr)
 		s.subqueries(n.Condition.On)
 		switch n.Join {
+		case sqlparser.StraightJoinStr:
+			if s.st.forms != nil && s.st.forms.fullJoin { // SQLite's FULL JOIN (segment_forms.go)
+				s.filterFullJoin(n, left, right)
+				return nil
+			}
 		case sqlparser.LeftJoinStr, sqlparser.NaturalLeftJoinStr:
 			s.filterNullableSide(n, n.RightExpr, right)
 			return left

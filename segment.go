@@ -113,8 +113,9 @@ type segmenter struct {
 	r      *rewriter
 	st     *sourceStatement
 	lists  []*withList
-	bodies int // depth of the CTE bodies being cut: 0 for the statement itself
-	top    int // the list that starts the statement and precedes a parenthesis, or -1
+	bodies int      // depth of the CTE bodies being cut: 0 for the statement itself
+	opaque []string // the opaque texts: windows, table-valued calls
+	top    int      // the list that starts the statement and precedes a parenthesis, or -1
 }
 
 // refusal is the segmenter's refusal of the statement.
@@ -343,6 +344,13 @@ func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement
 		// change what the printer writes.
 		return nil, g.refusal("", orRaw("drop the comment"), "it holds a comment that starts like softdelete's own markers (/*softdelete:)"), nil
 	}
+	if mayHoldForm(st) {
+		cut, err := g.cutForms(text)
+		if err != nil {
+			return nil, err, nil
+		}
+		text = cut
+	}
 	if mayHoldWindow(st) {
 		cut, err := g.cutWindows(text)
 		if err != nil {
@@ -364,6 +372,7 @@ func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement
 		}
 		text, st.withs, st.topWith = cut, g.lists, g.top
 	}
+	st.windows = g.opaque
 	stmt, perr = parse(text)
 	return stmt, nil, perr
 }

@@ -46,7 +46,6 @@ type windowCutter struct {
 	g     *segmenter
 	text  string
 	edits []textEdit
-	texts []string // the opaque window texts, by number
 }
 
 // cutWindows returns text with its window texts cut out and marked; the
@@ -56,7 +55,6 @@ func (g *segmenter) cutWindows(text string) (string, error) {
 	if err := c.scan(); err != nil {
 		return "", err
 	}
-	g.st.windows = c.texts
 	sort.Slice(c.edits, func(i, j int) bool { return c.edits[i].at < c.edits[j].at })
 	var b strings.Builder
 	last := 0
@@ -201,8 +199,8 @@ func (c *windowCutter) opaque(start, end int, marker func(int) string, selectEnd
 		}
 		i = t.end
 	}
-	n := len(c.texts)
-	c.texts = append(c.texts, c.text[start:end])
+	n := len(c.g.opaque)
+	c.g.opaque = append(c.g.opaque, c.text[start:end])
 	c.edits = append(c.edits, textEdit{at: start, end: end, with: marker(n)})
 	if selectEnd >= 0 {
 		c.edits = append(c.edits, textEdit{at: selectEnd, end: selectEnd, with: " " + windowMarker + strconv.Itoa(n) + "*/ "})
@@ -278,14 +276,20 @@ func (p *printer) formatWindowed(buf *sqlparser.TrackedBuffer, node sqlparser.SQ
 	return true
 }
 
-func (p *printer) writeWindow(buf *sqlparser.TrackedBuffer, n int) {
+func (p *printer) writeWindow(buf *sqlparser.TrackedBuffer, n int) { p.writeOpaque(buf, n, true) }
+
+// writeOpaque writes opaque text n (after a blank, with blank), as
+// writeWindow does.
+func (p *printer) writeOpaque(buf *sqlparser.TrackedBuffer, n int, blank bool) {
 	if n < 0 || n >= len(p.windows) {
 		p.fail(errUnknownWindow)
 		return
 	}
 	p.windowsPrinted[n]++
 	text := p.windows[n]
-	buf.WriteByte(' ')
+	if blank {
+		buf.WriteByte(' ')
+	}
 	prev := byte('(')
 	for i := 0; i < len(text); {
 		t := nextParseToken(text, i)
