@@ -99,3 +99,31 @@ func (g *stmtGen) windowExpr(lv *genLevel, windows *[]string) string {
 func (g *stmtGen) setOp() string {
 	return g.pick([]string{" union ", " union all ", " union ", " except ", " intersect "})
 }
+
+// updateFrom writes SQLite's FROM list of an UPDATE into lv.
+func (g *stmtGen) updateFrom(lv *genLevel, depth int) string {
+	from := &genLevel{parent: lv.parent}
+	list := g.from(from, max(depth-1, 0), "")
+	lv.sources = append(lv.sources, from.sources...)
+	return " from " + list
+}
+
+// deleteHead writes DELETE FROM, with MySQL's modifiers now and then.
+func (g *stmtGen) deleteHead() string {
+	if g.mysql && g.chance(15) {
+		return g.pick([]string{"delete low_priority from ", "delete quick from ", "delete ignore from ", "delete low_priority quick ignore from "})
+	}
+	return "delete from "
+}
+
+// tableFunction writes a table-valued function in a FROM list: SQLite's
+// json_each, MariaDB's JSON_TABLE, over a literal array.
+func (g *stmtGen) tableFunction() (string, []*genSource) {
+	al := g.alias("j")
+	arr := fmt.Sprintf("'[%d, %d, %d]'", g.r.Intn(5), g.r.Intn(5), g.r.Intn(5))
+	if g.mysql {
+		return "json_table(" + arr + ", '$[*]' columns (id for ordinality, a int path '$')) as " + al,
+			[]*genSource{{qual: al, cols: []genCol{{"id", 'i'}, {"a", 'i'}}}}
+	}
+	return "json_each(" + arr + ") as " + al, []*genSource{{qual: al, cols: []genCol{{"key", 'i'}, {"value", 'i'}}}}
+}

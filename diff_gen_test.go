@@ -582,6 +582,9 @@ func (g *stmtGen) from(lv *genLevel, depth int, first string) string {
 			continue
 		}
 		join := g.pick([]string{", ", " join ", " inner join ", " left join ", " left outer join ", " right join ", " cross join ", " join ", " left join "})
+		if !g.mysql && g.chance(6) {
+			join = " full outer join " // SQLite 3.39+
+		}
 		if join == ", " || join == " cross join " {
 			b.WriteString(join + item)
 			lv.sources = append(lv.sources, srcs...)
@@ -593,7 +596,7 @@ func (g *stmtGen) from(lv *genLevel, depth int, first string) string {
 			continue
 		}
 		prev := onScope[len(onScope)-1]
-		if len(srcs) == 1 && srcs[0].table != "" && prev.table != "" && g.chance(8) {
+		if len(srcs) == 1 && srcs[0].table != "" && prev.table != "" && join != " full outer join " && g.chance(8) {
 			// USING, or NATURAL, between two base tables.
 			if g.chance(50) {
 				b.WriteString(join + item + " using (" + g.pick([]string{"a", "b", "c", "id"}) + ")")
@@ -627,6 +630,8 @@ func (g *stmtGen) fromItem(lv *genLevel, depth int, first string, isFirst bool) 
 	switch {
 	case len(g.ctes) > 0 && g.chance(30):
 		return g.cteRef()
+	case g.chance(4):
+		return g.tableFunction()
 	case depth > 0 && g.budget > 0 && g.chance(20):
 		g.budget--
 		ncols := 1 + g.r.Intn(3)
@@ -1033,7 +1038,7 @@ func (g *stmtGen) topSelect(depth int, first string) string {
 		}
 		q := "select " + star + " from " + from + g.where(lv, depth, 60)
 		if g.mysql && g.chance(20) {
-			q += g.pick([]string{" for update", " lock in share mode"})
+			q += g.pick([]string{" for update", " lock in share mode", " for update skip locked", " for update nowait", " lock in share mode nowait"})
 		}
 		return q
 	}
@@ -1082,7 +1087,11 @@ func (g *stmtGen) update(target string, depth int) string {
 	if len(sets) == 0 || g.chance(40) {
 		sets = append(sets, "c = "+g.textExpr(lv, depth))
 	}
-	q := "update " + txt + " set " + strings.Join(sets, ", ") + g.where(lv, depth, 80)
+	from := ""
+	if !g.mysql && g.chance(12) {
+		from = g.updateFrom(lv, depth) // after the SET: its values read the target only
+	}
+	q := "update " + txt + " set " + strings.Join(sets, ", ") + from + g.where(lv, depth, 80)
 	if withLimit {
 		q += " order by " + src.qual + ".id limit " + g.intLit()
 	}
@@ -1101,12 +1110,16 @@ func (g *stmtGen) delete(target string, depth int) string {
 		join := g.pick([]string{" join ", " left join "})
 		return "delete " + src.qual + " from " + txt + join + otxt + " on " + osrc.qual + ".a = " + src.qual + ".a" + g.where(lv, depth, 70)
 	}
-	name := target
+	name, qual := target, target
 	if !g.mysql && g.chance(10) {
-		name = strings.ToUpper(target)
+		name, qual = strings.ToUpper(target), strings.ToUpper(target)
 	}
-	lv.sources = append(lv.sources, &genSource{qual: name, cols: baseCols, table: target})
-	q := "delete from " + name + g.where(lv, depth, 85)
+	if !g.mysql && g.chance(10) {
+		qual = g.alias("x") // SQLite's DELETE FROM t AS a
+		name += " as " + qual
+	}
+	lv.sources = append(lv.sources, &genSource{qual: qual, cols: baseCols, table: target})
+	q := g.deleteHead() + name + g.where(lv, depth, 85)
 	if g.mysql && g.chance(15) {
 		q += " order by " + name + ".id limit " + g.intLit()
 	}

@@ -20,6 +20,10 @@ func (s *scope) filterTables(exprs sqlparser.TableExprs) []sqlparser.Expr {
 	var preds []sqlparser.Expr
 	for i, te := range exprs {
 		if i > 0 && s.r.d.commaBindsLikeJoin && len(preds) > 0 {
+			if s.fullJoinOnSpine(te) {
+				s.refuse(s.firstSoft, orRaw("put the tables before the comma into the FULL JOIN, or in a derived table"), "SQLite puts the tables before a comma on a nullable side of a FULL JOIN, which has no place for their filter")
+				return nil
+			}
 			if j := rightJoinOnSpine(te); j != nil {
 				if j.Condition.On == nil {
 					s.refuse(s.firstSoft, orRaw("write the RIGHT JOIN with ON"), "SQLite puts the tables before a comma on the nullable side of a RIGHT JOIN, and a join without ON has no place for their filter")

@@ -317,13 +317,13 @@ func (c *formCutter) tableFunctions() error {
 			continue
 		case 'w':
 			switch t.lower {
-			case "from", "join":
+			case "from", "join", "straight_join":
 				fromDepth[depth] = true
 			case "where", "group", "having", "order", "limit", "on", "using", "set", "union", "window", "select", "values", "returning":
 				fromDepth[depth] = false
 			}
 		}
-		lead := t.kind == 'w' && (t.lower == "from" || t.lower == "join") || t.kind == ','
+		lead := t.kind == 'w' && (t.lower == "from" || t.lower == "join" || t.lower == "straight_join") || t.kind == ','
 		if !lead || !fromDepth[depth] || i+2 >= len(ts) || ts[i+1].kind != 'w' || ts[i+2].kind != '(' || ts[i+1].lower == "lateral" {
 			continue
 		}
@@ -571,4 +571,22 @@ func (c *formCutter) keywordAliases() error {
 		}
 	}
 	return nil
+}
+
+// fullJoinOnSpine reports whether SQLite's FULL JOIN applies to the
+// leftmost table of te (the one a preceding comma joins with in SQLite).
+func (s *scope) fullJoinOnSpine(te sqlparser.TableExpr) bool {
+	if s.st.forms == nil || !s.st.forms.fullJoin {
+		return false
+	}
+	for {
+		j, ok := te.(*sqlparser.JoinTableExpr)
+		if !ok {
+			return false
+		}
+		if j.Join == sqlparser.StraightJoinStr {
+			return true
+		}
+		te = j.LeftExpr
+	}
 }
