@@ -30,6 +30,7 @@ type printer struct {
 	forms          *stmtForms // the forms segment_forms.go rewrote, or nil
 	formsOn        bool       // forms or table-valued calls to write back
 	hints          int        // MySQL index hints written
+	isOps          int        // SQLite IS operators written
 	err            error
 }
 

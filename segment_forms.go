@@ -40,6 +40,10 @@ type stmtForms struct {
 	hintFor    []string // MySQL: each index hint's FOR clause, in text order ("" for none)
 	// deleteAlias: SQLite's DELETE FROM t AS a, read as DELETE a FROM t AS a.
 	deleteAlias bool
+	// isOps: SQLite's IS, IS NOT, IS [NOT] DISTINCT FROM before an
+	// operand that is not NULL, TRUE or FALSE, read as <=> (which SQLite
+	// does not have), in text order.
+	isOps []string
 }
 
 // formWords are the words that may start a form of this file.
@@ -59,7 +63,8 @@ func mayHoldForm(st *sourceStatement) bool {
 			w.lower == "from" && (first == "update" || first == "delete" && i > 1),
 			i == 3 && first == "delete" && (w.lower == "as" || !isKeyword(w.lower)), // DELETE FROM t [AS] a
 			w.lower == "as" && i+1 < len(st.words) && !st.words[i+1].quoted && isKeyword(st.words[i+1].lower),
-			i > 0 && mayCallInFrom(st, i):
+			i > 0 && mayCallInFrom(st, i),
+			w.lower == "is" && i+1 < len(st.words) && isOperand(st.words[i+1:]):
 			return true
 		}
 	}
@@ -96,14 +101,14 @@ type formCutter struct {
 // print them back is kept in st.forms.
 func (g *segmenter) cutForms(text string) (string, error) {
 	c := &formCutter{g: g, text: text, sqlite: g.r.d.lex.pipesConcat}
-	steps := []func() error{c.leadingMods, c.deleteStars, c.deleteAlias, c.lockingTail, c.joinsAndHints, c.tableFunctions, c.updateFrom, c.keywordAliases}
+	steps := []func() error{c.leadingMods, c.deleteStars, c.deleteAlias, c.lockingTail, c.joinsAndHints, c.tableFunctions, c.updateFrom, c.keywordAliases, c.isOperators}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return "", err
 		}
 	}
 	f := c.forms
-	if f.mods != "" || f.lockTail != "" || f.updateFrom || f.fullJoin || f.indexHints || f.hintFor != nil || f.deleteAlias {
+	if f.mods != "" || f.lockTail != "" || f.updateFrom || f.fullJoin || f.indexHints || f.hintFor != nil || f.deleteAlias || f.isOps != nil {
 		g.st.forms = &f
 	}
 	return c.text, nil
@@ -407,6 +412,11 @@ func (p *printer) formatForm(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNod
 			p.writeOpaque(buf, i, false)
 			return true
 		}
+	case *sqlparser.ComparisonExpr:
+		if p.forms != nil && p.forms.isOps != nil && n.Operator == sqlparser.NullSafeEqualStr {
+			p.formatIsOperator(buf, n)
+			return true
+		}
 	case *sqlparser.IndexHints:
 		if p.forms != nil && p.forms.hintFor != nil && n != nil {
 			p.formatMySQLHint(buf, n)
@@ -589,4 +599,77 @@ func (s *scope) fullJoinOnSpine(te sqlparser.TableExpr) bool {
 		}
 		te = j.LeftExpr
 	}
+}
+
+// isOperand reports whether the words after an IS may make it SQLite's
+// comparison (x IS ?, x IS NOT y), not IS [NOT] NULL/TRUE/FALSE.
+func isOperand(ws []word) bool {
+	if ws[0].lower == "not" && len(ws) > 1 {
+		ws = ws[1:]
+	}
+	switch ws[0].lower {
+	case "null", "true", "false", "unknown":
+		return ws[0].quoted
+	}
+	return true
+}
+
+// isOperators reads SQLite's IS [NOT] and IS [NOT] DISTINCT FROM before an
+// operand that is not NULL, TRUE or FALSE as <=>, noting each operator.
+func (c *formCutter) isOperators() error {
+	if !c.sqlite {
+		return nil
+	}
+	if strings.Contains(c.text, "<=>") {
+		return c.g.refusal("", "write IS for a comparison that treats NULLs as equal", "SQLite has no <=>")
+	}
+	ts := c.tokens()
+	var ops []string
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(ts); i++ {
+		if ts[i].lower != "is" || ts[i].kind != 'w' {
+			continue
+		}
+		j := i + 1
+		if j < len(ts) && ts[j].lower == "not" {
+			j++
+		}
+		if j+1 < len(ts) && ts[j].lower == "distinct" && ts[j+1].lower == "from" {
+			j += 2
+		}
+		if j >= len(ts) || ts[j].kind == 'w' && (ts[j].lower == "null" || ts[j].lower == "true" || ts[j].lower == "false") && j == i+1+boolInt(ts[i+1].lower == "not") {
+			continue // IS [NOT] NULL/TRUE/FALSE: sqlparser reads them
+		}
+		ops = append(ops, strings.ToLower(strings.Join(strings.Fields(c.text[ts[i].start:ts[j-1].end]), " ")))
+		b.WriteString(c.text[last:ts[i].start])
+		b.WriteString(" <=> ")
+		last = ts[j-1].end
+		i = j - 1
+	}
+	if ops == nil {
+		return nil
+	}
+	b.WriteString(c.text[last:])
+	c.text, c.forms.isOps = b.String(), ops
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// formatIsOperator writes the next SQLite IS operator that <=> stands for.
+func (p *printer) formatIsOperator(buf *sqlparser.TrackedBuffer, n *sqlparser.ComparisonExpr) {
+	if p.isOps >= len(p.forms.isOps) {
+		p.fail(errUnknownWindow)
+		return
+	}
+	p.format(buf, n.Left)
+	spaced(buf, p.forms.isOps[p.isOps])
+	p.isOps++
+	p.format(buf, n.Right)
 }

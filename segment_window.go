@@ -304,6 +304,10 @@ func (p *printer) writeOpaque(buf *sqlparser.TrackedBuffer, n int, blank bool) {
 			p.ident(buf, t.lower)
 		case text[t.start] == ':':
 			p.formatDialectNode(buf, sqlparser.NewValArg([]byte(text[t.start:t.end])))
+		case strings.HasPrefix(text[t.start:], "<=>") && p.forms != nil && p.isOps < len(p.forms.isOps):
+			buf.WriteString(p.forms.isOps[p.isOps]) // SQLite's IS (segment_forms.go)
+			p.isOps++
+			t.end = t.start + 3
 		default:
 			buf.WriteString(text[t.start:t.end])
 		}
