@@ -293,6 +293,11 @@ type fzJoinStep struct {
 
 func (fc *fzFilterCheck) statement(in, out sqlparser.Statement) {
 	fc.primary = fzPrimary(in)
+	if in == nil {
+		// The input is beyond sqlparser (issue 13's forms): the output,
+		// which it reads, has the same primary table.
+		fc.primary = fzPrimary(out)
+	}
 	if d, ok := in.(*sqlparser.Delete); ok {
 		if u, ok := out.(*sqlparser.Update); ok {
 			// A soft DELETE: the targets must be stamped and see live rows.
