@@ -68,8 +68,8 @@ func fzCheckRewrite(rw *rewriter, fm fzSpec, m *mode, in, out string) []string {
 			}
 			continue
 		}
-		ostmt, oerr := parse(ost.parseText())
-		istmt, ierr := parse(ist.parseText())
+		ostmt, oerr := fzParseAsRewriter(rw, ost)
+		istmt, ierr := fzParseAsRewriter(rw, ist)
 		if oerr != nil {
 			if ierr == nil {
 				bad("statement %d: the input parses but the output does not: %v\n  %s", i, oerr, ost.text)
@@ -643,4 +643,16 @@ func fzHidden(rw *rewriter, in string) bool {
 		}
 	}
 	return false
+}
+
+// fzParseAsRewriter parses a statement as the rewriter reads it: through
+// the segmenter (segment.go), which reads CTEs, windows and the dialects'
+// forms around sqlparser, and without misreading MySQL's DELETE
+// LOW_PRIORITY as a DELETE of a table named low_priority.
+func fzParseAsRewriter(rw *rewriter, st *sourceStatement) (sqlparser.Statement, error) {
+	stmt, refused, err := rw.parseSegmented(st)
+	if refused != nil {
+		return nil, refused
+	}
+	return stmt, err
 }
