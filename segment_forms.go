@@ -318,7 +318,9 @@ func (c *formCutter) tableFunctions() error {
 			fromDepth[depth] = false
 			continue
 		case ')':
-			depth--
+			if depth > 0 { // an unbalanced ')' is the parser's to refuse
+				depth--
+			}
 			continue
 		case 'w':
 			switch t.lower {
@@ -572,7 +574,7 @@ func (c *formCutter) keywordAliases() error {
 			}
 		case 'w':
 			n := ts[i+1]
-			if t.lower != "as" || n.kind != 'w' || !isKeyword(n.lower) || n.lower == "not" || n.lower == "materialized" || len(casts) > 0 && casts[len(casts)-1] ||
+			if t.lower != "as" || n.kind != 'w' || !asciiWord(n.lower) || !isKeyword(n.lower) || n.lower == "not" || n.lower == "materialized" || len(casts) > 0 && casts[len(casts)-1] ||
 				i+2 < len(ts) && ts[i+2].kind == '(' { // AS (SELECT ...) of a CTE or CREATE
 				continue
 			}
@@ -672,4 +674,15 @@ func (p *printer) formatIsOperator(buf *sqlparser.TrackedBuffer, n *sqlparser.Co
 	spaced(buf, p.forms.isOps[p.isOps])
 	p.isOps++
 	p.format(buf, n.Right)
+}
+
+// asciiWord reports whether w is letters, digits and '_' only: a keyword
+// sqlparser may know, not a name with other bytes.
+func asciiWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; !isIdentStart(c) && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
