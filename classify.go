@@ -158,7 +158,8 @@ func (r *rewriter) checkSentAsWritten(st *sourceStatement, first string, m *mode
 		danger = kwInsertDanger
 	}
 	if i := st.dangerIndex(danger); i >= 0 {
-		if m.includeAll && !m.onlyPrimary && m.restore == "" && !m.anyDeletedOnly() && st.dangerous(kwDestructive) == "" {
+		if m.includeAll && !m.onlyPrimary && m.restore == "" && !m.anyDeletedOnly() && st.dangerous(kwDestructive) == "" &&
+			!keywordOf(first).is(kwDestructive) { // an unread DELETE sent as written would delete for good
 			// Under WithIncludeDeleted every table is read unfiltered and
 			// nothing here deletes: as written is exactly right. This is
 			// how a CTE or a window function over soft-delete tables runs.

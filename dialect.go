@@ -77,6 +77,7 @@ type lexRules struct {
 	variables           bool // @name, @@scope.name and @'name' are variables (MySQL)
 	charsetPrefixes     bool // B'..', N'..' and _charset'..' make one literal (MySQL)
 	selectModifiers     bool // SQL_CALC_FOUND_ROWS and friends (MySQL), kept past sqlparser
+	pipesConcat         bool // || joins strings and there is no ^ (SQLite): sqlparser reads || as ^, printed back as ||
 }
 
 // printRules are how the printer writes SQL of a dialect where sqlparser's

@@ -11,6 +11,7 @@ var dialectSQLite = &dialect{
 	lex: lexRules{
 		bracketIdents:  true,
 		numberedParams: true,
+		pipesConcat:    true,
 	},
 	print: printRules{
 		identQuote:          `"`,

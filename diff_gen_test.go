@@ -409,6 +409,7 @@ type stmtGen struct {
 	// wantOrder asks selectCore for ORDER BY <expression>, <every column>
 	// LIMIT n; orderDone says it wrote one.
 	wantOrder, orderDone bool
+	ctes                 []*genSource // the statement's CTEs (diff_gen_modern_test.go)
 }
 
 var baseCols = []genCol{{"id", 'i'}, {"a", 'i'}, {"b", 'i'}, {"c", 's'}}
@@ -581,6 +582,9 @@ func (g *stmtGen) scalarSub(parent *genLevel, depth int) string {
 }
 
 func (g *stmtGen) textExpr(lv *genLevel, depth int) string {
+	if !g.mysql && g.chance(4) {
+		return g.colRef(lv, 's') + " || " + g.textLit() // SQLite's concatenation
+	}
 	switch n := g.r.Intn(10); {
 	case n < 6:
 		return g.colRef(lv, 's')
@@ -673,6 +677,9 @@ func (g *stmtGen) from(lv *genLevel, depth int, first string) string {
 			continue
 		}
 		join := g.pick([]string{", ", " join ", " inner join ", " left join ", " left outer join ", " right join ", " cross join ", " join ", " left join "})
+		if !g.mysql && g.chance(6) {
+			join = " full outer join " // SQLite 3.39+
+		}
 		if join == ", " || join == " cross join " {
 			b.WriteString(join + item)
 			lv.sources = append(lv.sources, srcs...)
@@ -684,7 +691,7 @@ func (g *stmtGen) from(lv *genLevel, depth int, first string) string {
 			continue
 		}
 		prev := onScope[len(onScope)-1]
-		if len(srcs) == 1 && srcs[0].table != "" && prev.table != "" && g.chance(8) {
+		if len(srcs) == 1 && srcs[0].table != "" && prev.table != "" && join != " full outer join " && g.chance(8) {
 			// USING, or NATURAL, between two base tables.
 			if g.chance(50) {
 				b.WriteString(join + item + " using (" + g.pick([]string{"a", "b", "c", "id"}) + ")")
@@ -716,6 +723,10 @@ func (g *stmtGen) fromItem(lv *genLevel, depth int, first string, isFirst bool) 
 		return txt, []*genSource{src}
 	}
 	switch {
+	case len(g.ctes) > 0 && g.chance(30):
+		return g.cteRef()
+	case g.chance(4):
+		return g.tableFunction()
 	case depth > 0 && g.budget > 0 && g.chance(20):
 		g.budget--
 		ncols := 1 + g.r.Intn(3)
@@ -747,12 +758,12 @@ func (g *stmtGen) fromItem(lv *genLevel, depth int, first string, isFirst bool) 
 func (g *stmtGen) subSelect(parent *genLevel, depth int, types []byte, inList bool) string {
 	if inList && g.budget > 0 && g.chance(10) {
 		g.budget--
-		return g.selectCore(parent, depth, types, "", false) + g.pick([]string{" union ", " union all "}) + g.selectCore(parent, depth, types, "", false)
+		return g.selectCore(parent, depth, types, "", false) + g.setOp() + g.selectCore(parent, depth, types, "", false)
 	}
 	if !inList && g.budget > 0 && g.chance(10) {
 		// A UNION in a derived table: the first SELECT names the columns.
 		g.budget--
-		return g.selectCore(parent, depth, types, "", true) + g.pick([]string{" union ", " union all "}) + g.selectCore(parent, depth, types, "", false)
+		return g.selectCore(parent, depth, types, "", true) + g.setOp() + g.selectCore(parent, depth, types, "", false)
 	}
 	q := g.selectCore(parent, depth, types, "", !inList)
 	if !inList && g.chance(15) {
@@ -783,7 +794,7 @@ func (g *stmtGen) selectCore(parent *genLevel, depth int, types []byte, first st
 		b.WriteString("distinct ")
 	}
 	grouped := g.chance(20)
-	var groupBy []string
+	var groupBy, windows []string
 	if grouped {
 		for i := 0; i < 1+g.r.Intn(2); i++ {
 			s := lv.sources[g.r.Intn(len(lv.sources))]
@@ -811,6 +822,10 @@ func (g *stmtGen) selectCore(parent *genLevel, depth int, types []byte, first st
 			default:
 				e = g.pick([]string{"max", "min"}) + "(" + g.localCol(lv, 's') + ")"
 			}
+		} else if t == 'i' && (!g.mysql || parent == nil) && g.chance(8) {
+			// (MariaDB 10.11 answered a window in a correlated subquery
+			// differently for the same rows: not generated there.)
+			e = g.windowExpr(lv, &windows)
 		} else {
 			e = g.expr(lv, depth, t)
 		}
@@ -820,6 +835,9 @@ func (g *stmtGen) selectCore(parent *genLevel, depth int, types []byte, first st
 		}
 	}
 	b.WriteString(" from " + from + where)
+	if len(windows) > 0 {
+		b.WriteString(" window " + strings.Join(windows, ", "))
+	}
 	if grouped {
 		b.WriteString(" group by " + strings.Join(groupBy, ", "))
 		if g.chance(50) {
@@ -886,21 +904,28 @@ func genStatement(s *diffSchema, seed int64, mysql bool, dbName string) diffStmt
 	switch n := r.Intn(100); {
 	case n < 60:
 		st.kind = "select"
-		st.sql = g.topSelect(depth, first)
+		st.sql = g.withPrefix(depth)
+		st.sql += g.topSelect(depth, first)
 	case n < 75:
 		st.kind = "update"
 		st.target = first
 		if st.target == "" {
 			st.target = g.randomTable()
 		}
-		st.sql = g.update(st.target, depth)
+		if !mysql { // MariaDB 10.11 has no WITH ... UPDATE
+			st.sql = g.withPrefix(depth)
+		}
+		st.sql += g.update(st.target, depth)
 	case n < 93:
 		st.kind = "delete"
 		st.target = first
 		if st.target == "" {
 			st.target = g.randomTable()
 		}
-		st.sql = g.delete(st.target, depth)
+		if !mysql { // MariaDB 10.11 has no WITH ... DELETE
+			st.sql = g.withPrefix(depth)
+		}
+		st.sql += g.delete(st.target, depth)
 		if r.Intn(100) < 30 || st.mode.onlyPrimary && r.Intn(100) < 85 {
 			st.mode.force = true
 		}
@@ -909,7 +934,13 @@ func genStatement(s *diffSchema, seed int64, mysql bool, dbName string) diffStmt
 		st.target = g.randomTable()
 		if r.Intn(3) > 0 {
 			types := []byte("iis")
-			st.sql = "insert into " + st.target + " (a, b, c) " + g.selectCore(nil, depth, types, first, false)
+			with := ""
+			if !mysql {
+				// MariaDB 10.11.19 crashed on a prepared INSERT ... WITH
+				// RECURSIVE ... SELECT with derived tables (find_field_in_table).
+				with = g.withPrefix(depth)
+			}
+			st.sql = "insert into " + st.target + " (a, b, c) " + with + g.selectCore(nil, depth, types, first, false)
 			break
 		}
 		// INSERT ... VALUES with subqueries: no primary table.
@@ -1104,7 +1135,7 @@ func (g *stmtGen) topSelect(depth int, first string) string {
 		}
 		q := "select " + star + " from " + from + g.where(lv, depth, 60)
 		if g.mysql && g.chance(20) {
-			q += g.pick([]string{" for update", " lock in share mode"})
+			q += g.pick([]string{" for update", " lock in share mode", " for update skip locked", " for update nowait", " lock in share mode nowait"})
 		}
 		return q
 	}
@@ -1118,7 +1149,7 @@ func (g *stmtGen) topSelect(depth int, first string) string {
 		if g.mysql && g.chance(30) {
 			q, right = "("+q+")", "("+right+")"
 		}
-		q += g.pick([]string{" union ", " union all "}) + right
+		q += g.setOp() + right
 	}
 	if g.chance(30) {
 		q += " order by " + ordinals(ncols) + " limit " + g.intLit()
@@ -1153,7 +1184,11 @@ func (g *stmtGen) update(target string, depth int) string {
 	if len(sets) == 0 || g.chance(40) {
 		sets = append(sets, "c = "+g.textExpr(lv, depth))
 	}
-	q := "update " + txt + " set " + strings.Join(sets, ", ") + g.where(lv, depth, 80)
+	from := ""
+	if !g.mysql && g.chance(12) {
+		from = g.updateFrom(lv, depth) // after the SET: its values read the target only
+	}
+	q := "update " + txt + " set " + strings.Join(sets, ", ") + from + g.where(lv, depth, 80)
 	if withLimit {
 		q += " order by " + src.qual + ".id limit " + g.intLit()
 	}
@@ -1172,12 +1207,16 @@ func (g *stmtGen) delete(target string, depth int) string {
 		join := g.pick([]string{" join ", " left join "})
 		return "delete " + src.qual + " from " + txt + join + otxt + " on " + osrc.qual + ".a = " + src.qual + ".a" + g.where(lv, depth, 70)
 	}
-	name := target
+	name, qual := target, target
 	if !g.mysql && g.chance(10) {
-		name = strings.ToUpper(target)
+		name, qual = strings.ToUpper(target), strings.ToUpper(target)
 	}
-	lv.sources = append(lv.sources, &genSource{qual: name, cols: baseCols, table: target})
-	q := "delete from " + name + g.where(lv, depth, 85)
+	if !g.mysql && g.chance(10) {
+		qual = g.alias("x") // SQLite's DELETE FROM t AS a
+		name += " as " + qual
+	}
+	lv.sources = append(lv.sources, &genSource{qual: qual, cols: baseCols, table: target})
+	q := g.deleteHead() + name + g.where(lv, depth, 85)
 	if g.mysql && g.chance(15) {
 		q += " order by " + name + ".id limit " + g.intLit()
 	}

@@ -284,10 +284,10 @@ func TestRefusedStatementsAreNotSent(t *testing.T) {
 	db, raw := openSQLite(t)
 	ctx := context.Background()
 	for _, q := range []string{
-		`WITH doomed AS (SELECT id FROM users WHERE id = 1) DELETE FROM users WHERE id IN (SELECT id FROM doomed)`,
+		`WITH doomed(id) AS (VALUES (1)) DELETE FROM users WHERE id IN (SELECT id FROM doomed)`,
 		`INSERT OR REPLACE INTO users (id, name) VALUES (1, 'x')`,
 		`REPLACE INTO users (id, name) VALUES (1, 'x')`,
-		`SELECT 1; WITH x AS (SELECT 1) DELETE FROM users`,
+		`SELECT 1; WITH x(n) AS (VALUES (1)) DELETE FROM users`,
 	} {
 		_, err := db.ExecContext(ctx, q)
 		if !errors.Is(err, softdelete.ErrRefused) {
@@ -352,7 +352,7 @@ func TestPreparedStatementAcrossModes(t *testing.T) {
 		t.Fatalf("after prepared deletes all users = %s, want 1,2 (3 hard-deleted)", got)
 	}
 	// A statement the rewriter refuses fails at Prepare.
-	if _, err := db.PrepareContext(ctx, `WITH x AS (SELECT 1) SELECT * FROM users`); !errors.Is(err, softdelete.ErrRefused) {
+	if _, err := db.PrepareContext(ctx, `WITH x(n) AS (VALUES (1)) SELECT * FROM users`); !errors.Is(err, softdelete.ErrRefused) {
 		t.Fatalf("Prepare of a refused statement: %v", err)
 	}
 	// A syntax error surfaces at Prepare too.

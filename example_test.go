@@ -114,7 +114,7 @@ func ExampleConnector_Rewrite() {
 		}
 		fmt.Println(out)
 	}
-	_, err = c.Rewrite(ctx, `WITH x AS (SELECT 1) DELETE FROM posts`)
+	_, err = c.Rewrite(ctx, `WITH x(n) AS (VALUES (1)) DELETE FROM posts`)
 	fmt.Println(err != nil)
 	// Output:
 	// select u.name, p.title from users as u left join posts as p on (p.user_id = u.id) and p.deleted_at is null where u.deleted_at is null

@@ -79,6 +79,12 @@ type sourceStatement struct {
 	actorParam string          // how the rewrite writes the actor's parameter (see actorParam), set by the scope
 	actorSlots []int           // where the printed rewrite takes the actor (see actorArgs), set by the printer
 	actorDep   bool            // the rewrite depends on which tables have the actor column
+	withs      []*withList     // the CTE lists the segmenter cut out (segment.go)
+	topWith    int             // the one printed before the whole statement, or -1 (set with withs)
+	windows    []string        // the window texts it cut out (segment_window.go)
+	setOps     bool            // it read EXCEPT or INTERSECT as UNION (segment_setop.go)
+	forms      *stmtForms      // the SQLite and MySQL forms it rewrote (segment_forms.go)
+	tableFuncs bool            // it read table-valued calls as tables (segment_forms.go)
 }
 
 // hide notes a literal or comment that contains a soft-delete table's name.
@@ -317,6 +323,17 @@ func (l *lexer) scan(i int) (int, error) {
 		return j, nil
 	case c == '@':
 		return l.scanAt(i)
+	case c == '|' && next == '|' && lr.pipesConcat:
+		// SQLite's concatenation binds tightest, as ^ does for sqlparser
+		// (SQLite has no ^): the printer writes it back as ||.
+		l.code(i)
+		l.flush(i)
+		l.cur.parse = append(l.cur.parse, " ^ "...)
+		l.mark = i + 2
+		l.prevWord = ""
+		return i + 2, nil
+	case c == '^' && lr.pipesConcat:
+		return 0, &lexError{"'^', an operator SQLite does not have", i}
 	case c == '|' && next == '|':
 		l.code(i)
 		l.cur.concat = true

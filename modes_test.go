@@ -22,7 +22,7 @@ func TestRewriteModeErrors(t *testing.T) {
 			t.Errorf("got %v, want error containing %q", err, c.want)
 		}
 	}
-	_, err := rw.rewrite("WITH x AS (SELECT * FROM users) SELECT * FROM x", defaultMode)
+	_, err := rw.rewrite("WITH x(n) AS (VALUES (1)) SELECT * FROM users JOIN x ON x.n = users.id", defaultMode)
 	var re *RefusedError
 	if !errors.As(err, &re) || re.Table != "users" || !errors.Is(err, ErrRefused) || re.Unwrap() == nil {
 		t.Fatalf("refusal %#v: want a *RefusedError for users wrapping the parse error", err)

@@ -53,7 +53,7 @@ func (r *rewriter) crossCheck(st *sourceStatement, stmt sqlparser.Statement, see
 		}
 		if names == nil {
 			names = make(map[string]bool)
-			_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+			visit := func(node sqlparser.SQLNode) (bool, error) {
 				switch n := node.(type) {
 				case *sqlparser.AliasedTableExpr:
 					if err := r.misreadModifier(n); err != nil {
@@ -67,7 +67,13 @@ func (r *rewriter) crossCheck(st *sourceStatement, stmt sqlparser.Statement, see
 					names[n.Name.Lowered()] = true
 				}
 				return true, nil
-			}, stmt)
+			}
+			_ = sqlparser.Walk(visit, stmt)
+			for _, wl := range st.withs { // the CTE bodies (segment.go)
+				for _, c := range wl.ctes {
+					_ = sqlparser.Walk(visit, c.body)
+				}
+			}
 		}
 		if !names[w.lower] {
 			return &RefusedError{Table: w.lower, Reason: fmt.Sprintf("sqlparser read the statement differently from the database: the table at offset %d is missing from its parse", st.offset(w)), Fix: orRaw("write the statement in plainer SQL around the table (no MySQL-only modifiers or comments inside it)")}

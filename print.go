@@ -22,9 +22,19 @@ type printer struct {
 	lastPos   int
 	quoted    map[string]bool
 	err       error
-	actor     string // how the actor's parameter is written (see actorParam); "" when the statement takes none
-	bare      int    // the bare '?' parameters written so far, the actor's included
-	slots     []int  // where the actor was written: the count of bare parameters before it (see actorArgs)
+	actor     string      // how the actor's parameter is written (see actorParam); "" when the statement takes none
+	bare      int         // the bare '?' parameters written so far, the actor's included
+	slots     []int       // where the actor was written: the count of bare parameters before it (see actorArgs)
+	withs     []*withList // the statement's CTE lists (segment.go)
+	topWith   int         // the one written before the statement, or -1
+	windows   []string    // its window texts (segment_window.go)
+	// windowsPrinted counts the times each window text was written.
+	windowsPrinted []int
+	setOps         bool       // EXCEPT or INTERSECT were read as UNION (segment_setop.go)
+	forms          *stmtForms // the forms segment_forms.go rewrote, or nil
+	formsOn        bool       // forms or table-valued calls to write back
+	hints          int        // MySQL index hints written
+	isOps          int        // SQLite IS operators written
 }
 
 // print writes node as SQL and checks that every literal was written
@@ -38,9 +48,18 @@ func (p *printer) print(node sqlparser.SQLNode) (string, error) {
 	p.lastPos = -1
 	buf := sqlparser.NewTrackedBuffer(p.format)
 	buf.Grow(p.size)
+	if p.topWith >= 0 && p.topWith < len(p.withs) {
+		p.writeWithList(buf, p.withs[p.topWith])
+	}
 	p.format(buf, node)
 	if p.err != nil {
 		return "", p.err
+	}
+	if err := p.checkWithsPrinted(); err != nil {
+		return "", err
+	}
+	if err := p.checkWindowsPrinted(); err != nil {
+		return "", err
 	}
 	for i, n := range p.seen {
 		if n != 1 {
@@ -68,6 +87,11 @@ func (p *printer) bindVarIndex(v *sqlparser.SQLVal) int {
 // argument); every other node prints as sqlparser prints it, calling back
 // into format for its children.
 func (p *printer) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQLNode) {
+	if p.withs != nil && p.formatWith(buf, node) || p.windows != nil && p.formatWindowed(buf, node) ||
+		p.formsOn && p.formatForm(buf, node) ||
+		p.setOps && p.formatUnion(buf, node) {
+		return
+	}
 	if p.formatExpr(buf, node) || p.formatClause(buf, node) || p.formatDialectNode(buf, node) {
 		return
 	}
@@ -224,6 +248,13 @@ func (p *printer) formatDialectNode(buf *sqlparser.TrackedBuffer, node sqlparser
 			buf.WriteByte('\'')
 			return true
 		}
+	case *sqlparser.BinaryExpr:
+		if n.Operator == sqlparser.BitXorStr && p.d.lex.pipesConcat {
+			p.format(buf, n.Left)
+			buf.WriteString(" || ")
+			p.format(buf, n.Right)
+			return true
+		}
 	case *sqlparser.FuncExpr:
 		if p.d.print.bareCurrentTime && len(n.Exprs) == 0 && n.Qualifier.IsEmpty() {
 			switch name := n.Name.Lowered(); name {
@@ -281,6 +312,10 @@ func (p *printer) formatActor(buf *sqlparser.TrackedBuffer) {
 // FROM: SQLite has no dual; MySQL needs it only before WHERE, HAVING or a
 // lock.
 func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select) {
+	window := -1
+	if p.windows != nil {
+		window = windowClauseOf(n)
+	}
 	buf.WriteString("select ")
 	p.format(buf, n.Comments)
 	buf.WriteString(n.Cache)
@@ -294,6 +329,9 @@ func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select
 	p.format(buf, n.Where)
 	p.format(buf, n.GroupBy)
 	p.format(buf, n.Having)
+	if window >= 0 {
+		p.writeWindow(buf, window)
+	}
 	p.format(buf, n.OrderBy)
 	p.format(buf, n.Limit)
 	buf.WriteString(n.Lock)
@@ -302,7 +340,11 @@ func (p *printer) formatSelect(buf *sqlparser.TrackedBuffer, n *sqlparser.Select
 // formatJoin writes a join with its condition.
 func (p *printer) formatJoin(buf *sqlparser.TrackedBuffer, n *sqlparser.JoinTableExpr) {
 	p.format(buf, n.LeftExpr)
-	spaced(buf, n.Join)
+	if n.Join == sqlparser.StraightJoinStr && p.forms != nil && p.forms.fullJoin {
+		spaced(buf, "full outer join") // SQLite's, read as STRAIGHT_JOIN (segment_forms.go)
+	} else {
+		spaced(buf, n.Join)
+	}
 	p.format(buf, n.RightExpr)
 	if n.Condition.On != nil {
 		buf.WriteString(" on ")
@@ -456,11 +498,18 @@ func (r *rewriter) print(st *sourceStatement, out sqlparser.Statement, table str
 		}
 		sel.Hints = strings.Join(st.selectMods, " ") + " " + sel.Hints
 	}
-	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, size: len(st.text) + len(st.text)/2 + 64, actor: st.actorParam}
+	p := &printer{d: r.d, verbatims: st.verbatims, quoted: st.quoted, withs: st.withs, topWith: -1, windows: st.windows, windowsPrinted: make([]int, len(st.windows)), setOps: st.setOps, actor: st.actorParam, size: len(st.text) + len(st.text)/2 + 64}
+	if st.withs != nil {
+		p.topWith = st.topWith
+	}
+	p.forms, p.formsOn = st.forms, st.forms != nil || st.tableFuncs
 	txt, err := p.print(out)
 	if err != nil {
 		return "", &RefusedError{Table: table, Reason: "softdelete cannot print its rewrite", Fix: orRaw("please report the statement"), Err: err}
 	}
 	st.actorSlots = p.slots
+	if st.forms != nil && st.forms.lockTail != "" {
+		txt += " " + st.forms.lockTail
+	}
 	return txt, nil
 }

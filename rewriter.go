@@ -256,7 +256,10 @@ func (r *rewriter) rewriteStatement(st *sourceStatement, m *mode) (string, bool,
 		defer read.actorTo(st)
 		st = read
 	}
-	stmt, perr := parse(st.parseText())
+	stmt, refused, perr := r.parseSegmented(st)
+	if refused != nil {
+		return "", false, refused
+	}
 	if perr != nil {
 		return r.decideUnparsed(st, m, perr)
 	}

@@ -17,6 +17,8 @@ import (
 func (r *rewriter) analyze(st *sourceStatement, stmt sqlparser.Statement, m *mode) (sqlparser.Statement, *scope, error) {
 	s := &scope{r: r, m: m, st: st}
 	out := s.statement(stmt)
+	s.scopeCTEs()
+	st.forms.addMods(out)
 	if err := r.crossCheck(st, stmt, s.seen); err != nil {
 		return nil, nil, err
 	}
@@ -96,6 +98,7 @@ func (s *scope) statement(stmt sqlparser.Statement) sqlparser.Statement {
 			s.refuse(s.r.firstTableIn(s.st.text), orRaw("write the column names alone"), "the INSERT column list names a qualified column, whose qualifier sqlparser drops")
 			return n
 		}
+		s.checkForms(n.Table)
 		target := s.soft(n.Table)
 		if n.Action == sqlparser.ReplaceStr && target != nil && !s.m.force {
 			s.refuse(target.name, upsertFix(s.r.d, target.name), "REPLACE deletes the rows it replaces, a soft-deleted row included")

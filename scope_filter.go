@@ -20,6 +20,10 @@ func (s *scope) filterTables(exprs sqlparser.TableExprs) []sqlparser.Expr {
 	var preds []sqlparser.Expr
 	for i, te := range exprs {
 		if i > 0 && s.r.d.commaBindsLikeJoin && len(preds) > 0 {
+			if s.fullJoinOnSpine(te) {
+				s.refuse(s.firstSoft, orRaw("put the tables before the comma into the FULL JOIN, or in a derived table"), "SQLite puts the tables before a comma on a nullable side of a FULL JOIN, which has no place for their filter")
+				return nil
+			}
 			if j := rightJoinOnSpine(te); j != nil {
 				if j.Condition.On == nil {
 					s.refuse(s.firstSoft, orRaw("write the RIGHT JOIN with ON"), "SQLite puts the tables before a comma on the nullable side of a RIGHT JOIN, and a join without ON has no place for their filter")
@@ -90,6 +94,11 @@ func (s *scope) filterTable(te sqlparser.TableExpr) []sqlparser.Expr {
 		left, right := s.filterTable(n.LeftExpr), s.filterTable(n.RightExpr)
 		s.subqueries(n.Condition.On)
 		switch n.Join {
+		case sqlparser.StraightJoinStr:
+			if s.st.forms != nil && s.st.forms.fullJoin { // SQLite's FULL JOIN (segment_forms.go)
+				s.filterFullJoin(n, left, right)
+				return nil
+			}
 		case sqlparser.LeftJoinStr, sqlparser.NaturalLeftJoinStr:
 			s.filterNullableSide(n, n.RightExpr, right)
 			return left

@@ -19,6 +19,11 @@ func (s *scope) update(n *sqlparser.Update) {
 		s.changed = true
 	} else {
 		s.checkUndelete(n)
+		if te, ok := n.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
+			if tn, ok := te.Expr.(sqlparser.TableName); ok {
+				s.checkForms(tn) // UPDATE OR REPLACE
+			}
+		}
 	}
 	preds := s.filterTables(n.TableExprs)
 	s.subqueries(n.Exprs, n.Where, n.OrderBy, n.Limit)
@@ -141,7 +146,7 @@ func (s *scope) stamps(n *sqlparser.Delete, targets []*sqlparser.AliasedTableExp
 			return nil
 		}
 		var q sqlparser.TableName
-		if len(n.Targets) > 0 {
+		if len(n.Targets) > 0 && (s.st.forms == nil || !s.st.forms.deleteAlias) { // SQLite's SET names no table
 			q = ref(te, te.Expr.(sqlparser.TableName))
 		}
 		var override sqlparser.Expr

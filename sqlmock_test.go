@@ -90,7 +90,7 @@ func TestMockDeleteModes(t *testing.T) {
 
 func TestMockRefusalSendsNothing(t *testing.T) {
 	db, _ := openMock(t, "mysql")
-	_, err := db.ExecContext(context.Background(), "WITH x AS (SELECT 1) DELETE FROM users")
+	_, err := db.ExecContext(context.Background(), "WITH x(n) AS (VALUES (1)) DELETE FROM users")
 	var re *softdelete.RefusedError
 	if !errors.As(err, &re) || re.Table != "users" {
 		t.Fatalf("err = %v, want a refusal for users", err)
