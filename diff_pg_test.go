@@ -31,11 +31,17 @@ import (
 //	SOFTDELETE_DIFF_CASE=<schema seed>,<statement seed> ...  # rerun one case, verbosely
 //
 // Without SOFTDELETE_POSTGRES_DSN it skips. It runs in a scratch database
-// created on the server and dropped after. Default size: 500 statements
-// (CI); SOFTDELETE_DIFF_PG_N sets it.
+// created on the server and dropped after. Default size: 500 statements,
+// 300 under the race detector (CI: about 30 s); SOFTDELETE_DIFF_PG_N sets
+// it.
 
 // pgDiffDefaultN is the default statement count: CI stays fast.
-const pgDiffDefaultN = 500
+func pgDiffDefaultN() int64 {
+	if diffRace {
+		return 300
+	}
+	return 500
+}
 
 func TestDifferentialPostgres(t *testing.T) {
 	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
@@ -45,7 +51,7 @@ func TestDifferentialPostgres(t *testing.T) {
 	seed := diffEnvInt(t, "SOFTDELETE_DIFF_SEED", 20261124)
 	env, cleanup := pgDiffEnv(t, dsn)
 	defer cleanup()
-	env.n = diffEnvInt(t, "SOFTDELETE_DIFF_PG_N", pgDiffDefaultN)
+	env.n = diffEnvInt(t, "SOFTDELETE_DIFF_PG_N", pgDiffDefaultN())
 	runPgDifferential(t, env, seed)
 }
 
