@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"sort"
 	"testing"
 	"time"
 )
@@ -103,6 +104,7 @@ func BenchmarkPostgresPaired(b *testing.B) {
 			softOp, softDone := o.make(b, ctx, e.soft, o.soft, 2, 1)
 			defer softDone()
 			var tRaw, tSoft time.Duration
+			each := [2][]time.Duration{make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				first, second := rawOp, softOp
@@ -114,18 +116,41 @@ func BenchmarkPostgresPaired(b *testing.B) {
 				t1 := time.Now()
 				second(i)
 				t2 := time.Now()
-				if i&1 == 0 {
-					tRaw, tSoft = tRaw+t1.Sub(t0), tSoft+t2.Sub(t1)
-				} else {
-					tSoft, tRaw = tSoft+t1.Sub(t0), tRaw+t2.Sub(t1)
+				dRaw, dSoft := t1.Sub(t0), t2.Sub(t1)
+				if i&1 == 1 {
+					dRaw, dSoft = dSoft, dRaw
 				}
+				tRaw, tSoft = tRaw+dRaw, tSoft+dSoft
+				each[0], each[1] = append(each[0], dRaw), append(each[1], dSoft)
 			}
 			b.StopTimer()
+			reportMedians(b, each[0], each[1])
 			b.ReportMetric(float64(tRaw.Nanoseconds())/float64(b.N), "raw-ns/op")
 			b.ReportMetric(float64(tSoft.Nanoseconds())/float64(b.N), "softdelete-ns/op")
 			b.ReportMetric(float64(tSoft)/float64(tRaw), "softdelete/raw")
 		})
 	}
+}
+
+// reportMedians reports the medians of the per-iteration times of raw and
+// softdelete and their ratio: on a loaded machine a few stalls of
+// milliseconds move the means, not the medians.
+func reportMedians(b *testing.B, raw, soft []time.Duration) {
+	mRaw, mSoft := medianDuration(raw), medianDuration(soft)
+	b.ReportMetric(mRaw, "raw-p50-ns")
+	b.ReportMetric(mSoft, "softdelete-p50-ns")
+	if mRaw > 0 {
+		b.ReportMetric(mSoft/mRaw, "p50-softdelete/raw")
+	}
+}
+
+// medianDuration returns the median of ds in nanoseconds; it sorts ds.
+func medianDuration(ds []time.Duration) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return float64(ds[len(ds)/2].Nanoseconds())
 }
 
 // TestPostgresBenchHandSQL checks that the hand-filtered SQL of the
