@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,11 @@ import (
 // the problems found.
 func pgCheckRewrite(tables map[string]string, mode diffMode, in, out string) []string {
 	tree, err := pg.Parse(out)
+	if err != nil && strings.Contains(out, "@") {
+		// pgx's named arguments: pgx sends @name as $n (with
+		// pgx.NamedArgs), so the server reads a parameter there.
+		tree, err = pg.Parse(pgNamedArg.ReplaceAllString(out, "$$1"))
+	}
 	if err != nil {
 		return []string{fmt.Sprintf("the rewrite does not parse: %v", err)}
 	}
@@ -36,6 +42,9 @@ func pgCheckRewrite(tables map[string]string, mode diffMode, in, out string) []s
 	}
 	return problems
 }
+
+// pgNamedArg is a pgx named argument, @name.
+var pgNamedArg = regexp.MustCompile(`@[A-Za-z_][A-Za-z0-9_]*`)
 
 // pgChecker checks the queries of one statement.
 type pgChecker struct {
@@ -237,6 +246,9 @@ func TestPgCheckRewriteDetects(t *testing.T) {
 		{diffMode{}, "DELETE FROM users WHERE id = $1", false},
 		{diffMode{}, "SELECT 1 FROM users", false},
 		{diffMode{}, "SELECT (", false},
+		// pgx's named arguments are parameters.
+		{diffMode{}, "SELECT * FROM users WHERE id = @id AND users.deleted_at IS NULL", true},
+		{diffMode{}, "SELECT * FROM users JOIN posts ON @select WHERE users.deleted_at IS NULL AND posts.deleted_at IS NULL", true},
 	} {
 		got := pgCheckRewrite(tables, c.mode, "", c.out)
 		if (len(got) == 0) != c.ok {
