@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand"
 	"net/url"
 	"os"
 	"regexp"
@@ -199,6 +200,7 @@ func pgStatement(s *diffSchema, seed int64) diffStmt {
 			st.args[i] = n.Value
 		}
 	}
+	st.sql = pgForms(st.sql, rand.New(rand.NewSource(seed^0x5eed)))
 	next := 0
 	st.sql = pgSQLiteParam.ReplaceAllStringFunc(st.sql, func(m string) string {
 		switch {
@@ -211,6 +213,28 @@ func pgStatement(s *diffSchema, seed int64) diffStmt {
 		return "$" + strconv.Itoa(next)
 	})
 	return st
+}
+
+var (
+	pgLimit  = regexp.MustCompile(` limit (\?[0-9]*|:v[0-9]+|[0-9]+)`)
+	pgPlus0  = regexp.MustCompile(`([a-z0-9]+\.(?:id|a|b)) \+ 0`)
+	pgLikeOp = regexp.MustCompile(` like '`)
+)
+
+// pgForms rewrites some of the generator's forms into their PostgreSQL
+// spellings of the same meaning: LIMIT n as FETCH FIRST n ROWS ONLY, a
+// column as column::int, LIKE as ILIKE on the lower-case data.
+func pgForms(q string, r *rand.Rand) string {
+	if r.Intn(3) == 0 {
+		q = pgLimit.ReplaceAllString(q, " fetch first $1 rows only")
+	}
+	if r.Intn(3) == 0 {
+		q = pgPlus0.ReplaceAllString(q, "$1::int + 0")
+	}
+	if r.Intn(3) == 0 {
+		q = pgLikeOp.ReplaceAllString(q, " ilike '")
+	}
+	return q
 }
 
 // pgRun runs st through softdelete and through the oracle and compares
