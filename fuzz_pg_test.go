@@ -1,3 +1,5 @@
+//go:build postgres
+
 package softdelete
 
 import (
@@ -28,7 +30,7 @@ func pgCheckRewrite(tables map[string]string, mode diffMode, in, out string) []s
 	if err != nil && strings.Contains(out, "@") {
 		// pgx's named arguments: pgx sends @name as $n (with
 		// pgx.NamedArgs), so the server reads a parameter there.
-		tree, err = pg.Parse(pgNamedArg.ReplaceAllString(out, "$$1"))
+		tree, err = pg.Parse(pgNamedArg.ReplaceAllString(out, " $$1 "))
 	}
 	if err != nil {
 		return []string{fmt.Sprintf("the rewrite does not parse: %v", err)}
@@ -248,6 +250,7 @@ func TestPgCheckRewriteDetects(t *testing.T) {
 		{diffMode{}, "SELECT (", false},
 		// pgx's named arguments are parameters.
 		{diffMode{}, "SELECT * FROM users WHERE id = @id AND users.deleted_at IS NULL", true},
+		{diffMode{includeAll: true}, "SELECT FROM users JOIN posts ON@SELECT", true},
 		{diffMode{}, "SELECT * FROM users JOIN posts ON @select WHERE users.deleted_at IS NULL AND posts.deleted_at IS NULL", true},
 	} {
 		got := pgCheckRewrite(tables, c.mode, "", c.out)
