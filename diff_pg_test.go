@@ -30,10 +30,15 @@ import (
 // rows before a join null-extends them.
 //
 //	SOFTDELETE_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/t_pg?sslmode=disable' \
-//	SOFTDELETE_DIFF_PG_N=20000 go test -count=1 -run 'TestDifferentialPostgres$' -v .
+//	SOFTDELETE_DIFF_PG_N=20000 go test -tags postgres -count=1 -run 'TestDifferentialPostgres$' -v .
 //	SOFTDELETE_DIFF_CASE=<schema seed>,<statement seed> ...  # rerun one case, verbosely
 //
-// Without SOFTDELETE_POSTGRES_DSN it skips. It runs in a scratch database
+// These files (diff_pg_test.go, fuzz_pg_test.go, bench_pg_test.go) build
+// only with -tags postgres: they import the postgres package (and pgx),
+// which the root test binary must not, or TestPostgreSQLNeedsItsPackage
+// could not check the error of a program without it, and every root test
+// build would compile pg_query's C code. Without SOFTDELETE_POSTGRES_DSN it
+// skips. It runs in a scratch database
 // created on the server and dropped after. Default size: 500 statements,
 // 300 under the race detector (CI: about 30 s); SOFTDELETE_DIFF_PG_N sets
 // it.

@@ -17,7 +17,7 @@ import (
 // The PostgreSQL fuzz target and its checker, which the PostgreSQL
 // differential harness (diff_pg_test.go) runs on every rewrite too.
 //
-//	go test -run '^$' -fuzz FuzzPostgresRewrite -fuzztime 10m -parallel 1 .
+//	go test -tags postgres -run '^$' -fuzz FuzzPostgresRewrite -fuzztime 10m -parallel 1 .
 
 // pgCheckRewrite checks a rewrite of in (accepted) with PostgreSQL's
 // parser: out must parse, and every read of a soft-delete table in out
