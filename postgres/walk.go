@@ -163,6 +163,13 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 		w.handled[n.Rel] = true
 	case *pg.CopyStmt:
 		w.copyStmt(n)
+	case *pg.ParamRef:
+		// The deparser writes $0 as "?", which the server cannot read
+		// (FuzzPostgresRewrite): the server refuses $0 anyway.
+		if n.Number < 1 {
+			w.refuse(w.e.firstTableIn(w.text), "number the parameters from $1",
+				"the parameter at offset %d is $0, which PostgreSQL does not have", n.Location)
+		}
 	default:
 		w.utility(n)
 	}
