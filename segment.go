@@ -21,6 +21,10 @@ import (
 // body like a subquery; the printer writes the list back before the
 // statement whose comments hold the marker.
 
+// segmentMarkerPrefix starts every marker comment the segmenter writes; a
+// text that holds it is refused (a forged marker).
+const segmentMarkerPrefix = "/*softdelete:"
+
 // cteMarker starts the comment that marks the statement a CTE list
 // belongs to; its number indexes sourceStatement.withs.
 const cteMarker = "/*softdelete:with:"
@@ -339,7 +343,7 @@ func markerIndex(c sqlparser.Comments) int {
 func (r *rewriter) parseSegmented(st *sourceStatement) (stmt sqlparser.Statement, refused, perr error) {
 	text := st.parseText()
 	g := &segmenter{r: r, st: st, top: -1}
-	if strings.Contains(text, "/*softdelete:") {
+	if strings.Contains(text, segmentMarkerPrefix) {
 		// The segmenter's own markers: a comment that forges one would
 		// change what the printer writes.
 		return nil, g.refusal("", orRaw("drop the comment"), "it holds a comment that starts like softdelete's own markers (/*softdelete:)"), nil

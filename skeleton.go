@@ -365,7 +365,16 @@ func (t *template) fill(q string, s *shape) string {
 // cache under m: the built-in engine, a cache, no Restore, and on MySQL a
 // text that cannot touch the session.
 func (r *rewriter) shapeUsable(q string, m *mode) bool {
-	return r.cache != nil && r.shapeUsableEngine(m) && (r.d.session == nil || !r.d.session.sensitive(q))
+	return r.cache != nil && r.shapeEligible(q, m)
+}
+
+// shapeEligible reports whether q may have a template under m, cache
+// aside: the built-in engine, no Restore, no text that may touch the
+// MySQL session, and no segmenter marker (refused wherever it stands, see
+// segment.go, so it must never be filled into a template).
+func (r *rewriter) shapeEligible(q string, m *mode) bool {
+	return r.shapeUsableEngine(m) && (r.d.session == nil || !r.d.session.sensitive(q)) &&
+		!strings.Contains(q, segmentMarkerPrefix)
 }
 
 // shapeUsableEngine reports whether the engine and mode allow the shape

@@ -42,7 +42,7 @@ func shapeSibling(q string, s *shape) string {
 // rewrite byte for byte, and must not exist where q's cold rewrite is a
 // refusal. It returns "" when all is well.
 func shapeProblem(rw *rewriter, q string, m *mode) string {
-	if !rw.shapeUsableEngine(m) || rw.d.session != nil && rw.d.session.sensitive(q) {
+	if !rw.shapeEligible(q, m) {
 		return ""
 	}
 	s := shapeOf(q, rw.d, rw.tables, m.key)
