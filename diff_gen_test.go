@@ -92,7 +92,10 @@ func (s *diffSchema) softNames() []string {
 var diffTableNames = []string{"users", "posts", "tags", "notes", "items", "logs", "orders2", "t1"}
 var diffColumns = []string{"deleted_at", "deleted_at", "removed_at", "gone", "trashed_on"}
 
-func genSchema(seed int64) *diffSchema {
+func genSchema(seed int64) *diffSchema { return genSchemaOf(seed, true) }
+
+// genSchemaOf is genSchema, with random marker kinds or time markers only.
+func genSchemaOf(seed int64, kinds bool) *diffSchema {
 	r := rand.New(rand.NewSource(seed))
 	s := &diffSchema{seed: seed, upperConf: r.Intn(5) == 0}
 	if r.Intn(3) == 0 {
@@ -129,8 +132,16 @@ func genSchema(seed int64) *diffSchema {
 		}
 		s.tables = append(s.tables, t)
 	}
-	genKinds(s, rand.New(rand.NewSource(seed^0x6b696e6473)))
+	if kinds {
+		genKinds(s, rand.New(rand.NewSource(seed^0x6b696e6473)))
+	}
 	return s
+}
+
+// genSchemaTimeMarkers is genSchema with every soft-delete table on a time
+// marker (the PostgreSQL engine supports no other kind yet).
+func genSchemaTimeMarkers(seed int64) *diffSchema {
+	return genSchemaOf(seed, false)
 }
 
 // diffKinds are the kinds a soft-delete table gets, time twice as often.
@@ -402,6 +413,7 @@ type stmtGen struct {
 	r       *rand.Rand
 	s       *diffSchema
 	mysql   bool
+	pg      bool   // the statement is converted to PostgreSQL (see diff_pg_test.go)
 	dbName  string // for schema-qualified names
 	aliases int
 	budget  int  // subqueries left
@@ -725,7 +737,7 @@ func (g *stmtGen) fromItem(lv *genLevel, depth int, first string, isFirst bool) 
 	switch {
 	case len(g.ctes) > 0 && g.chance(30):
 		return g.cteRef()
-	case g.chance(4):
+	case !g.pg && g.chance(4): // PostgreSQL's json_each has other columns and types
 		return g.tableFunction()
 	case depth > 0 && g.budget > 0 && g.chance(20):
 		g.budget--
@@ -888,8 +900,14 @@ func colType(lv *genLevel, ref string) byte {
 
 // genStatement generates statement number i of a schema.
 func genStatement(s *diffSchema, seed int64, mysql bool, dbName string) diffStmt {
+	return genStatementFor(s, seed, mysql, false, dbName)
+}
+
+// genStatementFor is genStatement; pg leaves out the SQLite forms that
+// PostgreSQL reads otherwise (the statement is SQLite's, converted after).
+func genStatementFor(s *diffSchema, seed int64, mysql, pg bool, dbName string) diffStmt {
 	r := rand.New(rand.NewSource(seed))
-	g := &stmtGen{r: r, s: s, mysql: mysql, dbName: dbName, budget: 1 + r.Intn(4)}
+	g := &stmtGen{r: r, s: s, mysql: mysql, pg: pg, dbName: dbName, budget: 1 + r.Intn(4)}
 	st := diffStmt{seed: seed}
 	// The mode's kind first: WithOnlyDeleted() needs a soft-delete primary
 	// table. The tables it names are picked among those the statement

@@ -197,7 +197,7 @@ var (
 // SQLite form of the generator with its placeholders ($N for ?, ?N and
 // :name), its schema (public for main) and its [name] quoting translated.
 func pgStatement(s *diffSchema, seed int64) diffStmt {
-	st := genStatement(s, seed, false, "")
+	st := genStatementFor(s, seed, false, true, "")
 	st.sql = pgMainSchema.ReplaceAllString(st.sql, "public.")
 	st.sql = pgBracketIdent.ReplaceAllString(st.sql, `"$1"`)
 	named := map[string]int{}
@@ -382,7 +382,7 @@ func runPgDifferential(t *testing.T, env *pgEnv, seed int64) diffStats {
 		if _, err := fmt.Sscanf(c, "%d,%d", &schemaSeed, &stmtSeed); err != nil {
 			t.Fatalf("SOFTDELETE_DIFF_CASE=%q: want <schema seed>,<statement seed>", c)
 		}
-		s := genSchema(schemaSeed)
+		s := genSchemaTimeMarkers(schemaSeed)
 		db, err := env.open(s)
 		if err != nil {
 			t.Fatal(err)
@@ -400,7 +400,7 @@ func runPgDifferential(t *testing.T, env *pgEnv, seed int64) diffStats {
 	start := time.Now()
 	st := diffStats{byKind: map[string]int{}, refusals: map[string]int{}, errors: map[string]int{}}
 	for i := int64(0); int64(st.run) < env.n; i++ {
-		s := genSchema(seed*1000 + i)
+		s := genSchemaTimeMarkers(seed*1000 + i)
 		db, err := env.open(s)
 		if err != nil {
 			t.Fatalf("schema seed %d: %v\n%s", s.seed, err, s)
