@@ -17,6 +17,10 @@ import (
 // "(a, b) RIGHT JOIN c", so the tables before the comma are on the
 // nullable side and their predicates go into that join's ON.
 func (s *scope) filterTables(exprs sqlparser.TableExprs) []sqlparser.Expr {
+	if name := s.sharedRefName(exprs); name != "" {
+		s.refuse(s.firstSoft, orRaw("give one of them another alias"), "two tables of this FROM list are both referred to as %s, so a filter on %s.column could name either", name, name)
+		return nil
+	}
 	var preds []sqlparser.Expr
 	for i, te := range exprs {
 		if i > 0 && s.r.d.commaBindsLikeJoin && len(preds) > 0 {
@@ -183,4 +187,46 @@ func (s *scope) andExpr(e sqlparser.Expr, preds []sqlparser.Expr) sqlparser.Expr
 		}
 	}
 	return e
+}
+
+// sharedRefName returns a name by which two sources of exprs (at any join
+// depth, not inside subqueries) are referred to, when one of them is a
+// soft-delete table, or "": UPDATE posts AS tags ... FROM tags, where
+// SQLite would resolve tags.deleted_at to either.
+func (s *scope) sharedRefName(exprs sqlparser.TableExprs) string {
+	seen := map[string]bool{}
+	soft, dup := false, ""
+	var walk func(te sqlparser.TableExpr)
+	walk = func(te sqlparser.TableExpr) {
+		switch n := te.(type) {
+		case *sqlparser.AliasedTableExpr:
+			name := strings.ToLower(n.As.String())
+			if tn, ok := n.Expr.(sqlparser.TableName); ok {
+				if s.soft(tn) != nil {
+					soft = true
+				}
+				if name == "" {
+					name = strings.ToLower(tn.Name.String())
+				}
+			}
+			if name != "" && seen[name] && dup == "" {
+				dup = name
+			}
+			seen[name] = true
+		case *sqlparser.JoinTableExpr:
+			walk(n.LeftExpr)
+			walk(n.RightExpr)
+		case *sqlparser.ParenTableExpr:
+			for _, e := range n.Exprs {
+				walk(e)
+			}
+		}
+	}
+	for _, te := range exprs {
+		walk(te)
+	}
+	if soft {
+		return dup
+	}
+	return ""
 }

@@ -1,6 +1,6 @@
 module github.com/softdelete-go/softdelete/gormsoftdelete
 
-go 1.21.0
+go 1.25.0
 
 require (
 	github.com/go-sql-driver/mysql v1.9.3
@@ -16,7 +16,7 @@ require (
 	github.com/jinzhu/inflection v1.0.0 // indirect
 	github.com/jinzhu/now v1.1.5 // indirect
 	github.com/xwb1989/sqlparser v0.0.0-20180606152119-120387863bf2 // indirect
-	golang.org/x/text v0.20.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
 )
 
 replace github.com/softdelete-go/softdelete => ..
