@@ -451,7 +451,7 @@ func (l *lexer) scanQuotedIdent(i int) (int, error) {
 	if closer != ']' {
 		name = strings.ReplaceAll(name, string([]byte{closer, closer}), string(closer))
 	}
-	lname := strings.ToLower(name)
+	lname := lowerASCIIString(name)
 	if l.cur.quoted == nil {
 		l.cur.quoted = make(map[string]bool)
 	}
@@ -813,7 +813,24 @@ func lowerWord(w string) string {
 			return c
 		}
 	}
-	return strings.ToLower(w)
+	return lowerASCIIString(w)
+}
+
+// lowerASCIIString lowers the ASCII letters of s and keeps every other
+// byte: the databases fold only ASCII in identifiers and keywords, and a
+// byte that is not UTF-8 must stay itself (strings.ToLower would make it
+// U+FFFD, so that a quoted and an unquoted spelling of one name differ).
+func lowerASCIIString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for k := i; k < len(b); k++ {
+				b[k] = lowerASCII(b[k])
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 func isIdentStart(c byte) bool {

@@ -435,7 +435,7 @@ func (p *printer) ident(buf *sqlparser.TrackedBuffer, name string) {
 	if name == "" {
 		return
 	}
-	if !needsQuotes(name) && (len(p.quoted) == 0 || !p.quoted[strings.ToLower(name)]) {
+	if !needsQuotes(name) && (len(p.quoted) == 0 || !p.quoted[lowerASCIIString(name)]) {
 		buf.WriteString(name)
 		return
 	}
