@@ -31,15 +31,21 @@ import (
 
 // Hole kinds, as written in the skeleton after a \x01.
 const (
-	holeString    byte = 's' // a single-quoted string literal
-	holeNumber    byte = 'n' // an unsigned integer
-	holeList      byte = 'L' // an IN list holding a '?'
-	holeValues    byte = 'l' // an IN list of literals only
-	holeBlock     byte = 'c' // a /* */ comment
-	holeDash      byte = 'd' // a -- comment
-	holeHash      byte = 'h' // a MySQL # comment
-	shapeMark     byte = 1   // marks a hole in the skeleton and in sentinels
-	shapeModeName      = "\x01shape"
+	holeString byte = 's' // a single-quoted string literal
+	holeNumber byte = 'n' // an unsigned integer
+	holeList   byte = 'L' // an IN list holding a '?', its items apart by ", "
+	holeValues byte = 'l' // an IN list of literals only, apart by ", "
+	// The same lists written with "," alone: the printer writes a list it
+	// parsed with ", ", so a template learnt from a list of one item or
+	// one apart by ", " would be wrong for them (in a region a list stays
+	// as written, and either style is right).
+	holeListCompact   byte = 'K'
+	holeValuesCompact byte = 'k'
+	holeBlock         byte = 'c' // a /* */ comment
+	holeDash          byte = 'd' // a -- comment
+	holeHash          byte = 'h' // a MySQL # comment
+	shapeMark         byte = 1   // marks a hole in the skeleton and in sentinels
+	shapeModeName          = "\x01shape"
 )
 
 // hole is one piece of a text that statements of one skeleton may differ in.
@@ -162,6 +168,7 @@ func (sc *shapeScanner) word(i int) (int, bool) {
 func (sc *shapeScanner) list(i int) int {
 	q := sc.q
 	j, first, last, params := i+1, -1, -1, false
+	sep := "" // the text between items, the same between all of them
 	for {
 		j = skipBlanks(q, j)
 		if j >= len(q) {
@@ -173,6 +180,10 @@ func (sc *shapeScanner) list(i int) int {
 		}
 		if first < 0 {
 			first = j
+		} else if s := q[last:j]; s != ", " && s != "," || sep != "" && s != sep {
+			return i + 1 // spaced otherwise: its items stay in the key
+		} else {
+			sep = s
 		}
 		params = params || q[j] == '?'
 		last = k
@@ -185,14 +196,26 @@ func (sc *shapeScanner) list(i int) int {
 		}
 		j++
 	}
-	kind := holeValues
-	if params {
-		kind = holeList
-	}
+	kind := listHoleKind(params, sep)
 	if !sc.addHole(first, last, kind) {
 		return i + 1 // holds a table's name: its items stay in the key
 	}
 	return last
+}
+
+// listHoleKind is the hole kind of an IN list: with a '?' or of literals
+// only, its items apart by sep (", ", ",", or "" for one item, which
+// shares the kind of ", ").
+func listHoleKind(params bool, sep string) byte {
+	switch {
+	case params && sep == ",":
+		return holeListCompact
+	case params:
+		return holeList
+	case sep == ",":
+		return holeValuesCompact
+	}
+	return holeValues
 }
 
 // listItem returns the offset past the IN-list item at q[j]: a bare '?',

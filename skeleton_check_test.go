@@ -22,6 +22,10 @@ func shapeSibling(q string, s *shape) string {
 			piece = "?, 3, ?"
 		case holeValues:
 			piece = "'x', 4"
+		case holeListCompact:
+			piece = "?,3,?"
+		case holeValuesCompact:
+			piece = "'x',4"
 		case holeBlock:
 			piece = fmt.Sprintf("/* trace %d */", n)
 		case holeDash:

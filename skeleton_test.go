@@ -16,7 +16,13 @@ var shapePairs = []struct {
 }{
 	{"", "SELECT id FROM users WHERE id = 5", "SELECT id FROM users WHERE id = 123456", true},
 	{"", "SELECT id FROM users WHERE id = 5 /*traceparent='00-aa-01'*/", "SELECT id FROM users WHERE id = 6 /*traceparent='00-bbbb-01'*/", true},
-	{"", "SELECT id FROM users WHERE id IN (?, ?)", "SELECT id FROM users WHERE id IN (?,?,  ?, ?)", true},
+	{"", "SELECT id FROM users WHERE id IN (?, ?)", "SELECT id FROM users WHERE id IN (?, ?, ?, ?, ?)", true},
+	{"", "SELECT id FROM users WHERE id IN (?,?)", "SELECT id FROM users WHERE id IN (?,?,?,?)", true}, // GORM's style
+	// A list parsed (not in a region) is printed with ", ": its style is
+	// part of the key, and a list spaced otherwise keeps its items in it
+	// (fuzz finding: a template learnt from ('x', 4) filled with (0,0)).
+	{"", "SELECT id FROM users WHERE id IN (?, ?)", "SELECT id FROM users WHERE id IN (?,?)", false},
+	{"", "SELECT id FROM users WHERE id IN (?, ?)", "SELECT id FROM users WHERE id IN (?,?,  ?, ?)", false},
 	{"", "SELECT id FROM users WHERE id IN (1, 2)", "SELECT id FROM users WHERE id IN ('a')", true},
 	{"", "SELECT u.id FROM users u JOIN posts p ON p.user_id = u.id WHERE p.title LIKE 'a%' AND u.id IN (?)", "SELECT u.id FROM users u JOIN posts p ON p.user_id = u.id WHERE p.title LIKE 'bcd%' AND u.id IN (?, ?)", true},
 	{"", "/* a */ DELETE FROM users WHERE id = 1 -- x", "/* bb */ DELETE FROM users WHERE id = 2 -- yy", true},
