@@ -492,3 +492,33 @@ type foreignKey struct {
 	onDelete   string
 	onUpdate   string
 }
+
+// schemaModelOf starts a schema model from rows of (database or schema,
+// table name or NULL): the database and its tables.
+func schemaModelOf(rows [][]cell) *schemaModel {
+	m := &schemaModel{tables: map[string]*tableSchema{}, markerLike: map[string][]string{}}
+	for _, r := range rows {
+		m.database = r[0].s
+		if !r[1].null {
+			m.all = append(m.all, r[1].s)
+		}
+	}
+	return m
+}
+
+// foreignKeysOf reads foreign keys from rows of (table, key name, column,
+// referenced table, referenced column, on delete, on update), ordered by
+// table, key and column position: one foreignKey per table and key name.
+func foreignKeysOf(rows [][]cell) []foreignKey {
+	var fks []foreignKey
+	for _, r := range rows {
+		n := len(fks)
+		if n == 0 || fks[n-1].table != r[0].s || fks[n-1].name != r[1].s {
+			fks = append(fks, foreignKey{name: r[1].s, table: r[0].s, refTable: r[3].s, onDelete: r[5].s, onUpdate: r[6].s})
+			n++
+		}
+		fks[n-1].columns = append(fks[n-1].columns, r[2].s)
+		fks[n-1].refColumns = append(fks[n-1].refColumns, r[4].s)
+	}
+	return fks
+}

@@ -15,13 +15,7 @@ func readMySQLSchema(ctx context.Context, q *metaQueryer, listed []*softTable) (
 	if err != nil {
 		return nil, err
 	}
-	m := &schemaModel{tables: map[string]*tableSchema{}, markerLike: map[string][]string{}}
-	for _, r := range rows {
-		m.database = r[0].s
-		if !r[1].null {
-			m.all = append(m.all, r[1].s)
-		}
-	}
+	m := schemaModelOf(rows)
 	names := resolveListed(m, listed)
 	if len(names) == 0 {
 		return m, nil
@@ -140,17 +134,7 @@ func readMySQLForeignKeys(ctx context.Context, q *metaQueryer, m *schemaModel, i
 	if err != nil {
 		return err
 	}
-	var fks []foreignKey
-	for _, r := range rows {
-		n := len(fks)
-		if n == 0 || fks[n-1].table != r[0].s || fks[n-1].name != r[1].s {
-			fks = append(fks, foreignKey{name: r[1].s, table: r[0].s, refTable: r[3].s, onDelete: r[5].s, onUpdate: r[6].s})
-			n++
-		}
-		fks[n-1].columns = append(fks[n-1].columns, r[2].s)
-		fks[n-1].refColumns = append(fks[n-1].refColumns, r[4].s)
-	}
-	m.addForeignKeys(fks)
+	m.addForeignKeys(foreignKeysOf(rows))
 	return nil
 }
 

@@ -16,13 +16,7 @@ func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable
 	if err != nil {
 		return nil, err
 	}
-	m := &schemaModel{tables: map[string]*tableSchema{}, markerLike: map[string][]string{}}
-	for _, r := range rows {
-		m.database = r[0].s
-		if !r[1].null {
-			m.all = append(m.all, r[1].s)
-		}
-	}
+	m := schemaModelOf(rows)
 	names := resolveListed(m, listed)
 	if len(names) == 0 {
 		return m, nil
