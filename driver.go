@@ -284,8 +284,11 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 			return nil, err
 		}
 	}
-	if rw.cascade, err = newCascade(cfg, rw); err != nil {
+	if rw.relations, err = newCascade(cfg, rw); err != nil {
 		return nil, err
+	}
+	if rw.d.newEngine == nil { // a foreign engine: softdelete cannot hand it a stamp
+		rw.cascade = rw.relations
 	}
 	c := &Connector{inner: inner, rw: rw}
 	if s := rw.d.session; s != nil {
