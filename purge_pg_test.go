@@ -119,3 +119,72 @@ func pgDeclareTree(t *testing.T, db *sql.DB) {
 	})
 	rw.schema.model.Store(m)
 }
+
+// Purge on PostgreSQL in batches, without relations: only rows deleted
+// before the cutoff go, batch by batch, whatever the session's TimeZone
+// for a timestamp (without time zone) marker that now() stamped in it, or
+// a timestamptz one; the table named in another case is the same table;
+// DryRun counts; the rows a soft DELETE stamped a moment ago stay.
+func TestPostgresPurgeBatches(t *testing.T) {
+	for _, typ := range []string{"timestamp", "timestamptz"} {
+		for _, zone := range []string{"Asia/Tokyo", "America/New_York"} {
+			t.Run(typ+"/"+zone, func(t *testing.T) {
+				pgDrivers(t, func(t *testing.T, driverName string) {
+					checkPostgresPurgeBatches(t, driverName, typ, zone)
+				})
+			})
+		}
+	}
+}
+
+func checkPostgresPurgeBatches(t *testing.T, driverName, typ, zone string) {
+	ctx := context.Background()
+	s := newPGScratch(t, driverName)
+	s.InnerDSN += "&timezone=" + strings.ReplaceAll(zone, "/", "%2F")
+	s.exec(t, `CREATE TABLE posts (id int PRIMARY KEY, title text, deleted_at `+typ+` NULL)`,
+		`INSERT INTO posts SELECT g, 't' || g, NULL FROM generate_series(1, 12) g`)
+	db := s.open(t, "tables=posts")
+	if _, err := db.ExecContext(ctx, "DELETE FROM posts WHERE id <= $1", 9); err != nil { // stamped now(), in zone
+		t.Fatal(err)
+	}
+	// Ids 1 to 7 were deleted two days ago (moved back raw, on a
+	// connection of the zone), 8 and 9 just now; 10 to 12 are live.
+	if _, err := db.ExecContext(WithForce(WithIncludeDeleted(ctx)), "UPDATE posts SET deleted_at = deleted_at - interval '2 days' WHERE id <= 7"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Purge(ctx, db, "posts", time.Now().Add(-time.Hour), &PurgeOptions{DryRun: true}); err != nil || res.Rows["posts"] != 7 {
+		t.Fatalf("dry run: %v, %v; want 7 rows", res, err)
+	}
+	var seen []int64
+	res, err := Purge(ctx, db, "Posts", time.Now().Add(-time.Hour), &PurgeOptions{BatchSize: 3, Progress: func(p PurgeProgress) { seen = append(seen, p.Rows) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows["posts"] != 7 || res.Batches != 3 || fmt.Sprint(seen) != "[3 3 1]" {
+		t.Errorf("purged %d rows in %d batches %v; want 7 in 3, [3 3 1]", res.Rows["posts"], res.Batches, seen)
+	}
+	if got := pgIDs(t, s, "posts"); got != "posts=8,9,10,11,12" {
+		t.Errorf("left %s, want posts=8,9,10,11,12", got)
+	}
+	// A cutoff a second ahead takes the rows stamped a moment ago: the
+	// stamps are not read hours off in either direction.
+	if res, err := Purge(ctx, db, "posts", time.Now().Add(time.Second), nil); err != nil || res.Rows["posts"] != 2 {
+		t.Fatalf("purge with a cutoff ahead: %+v, %v; want 2 rows", res, err)
+	}
+}
+
+// A parent that relations reach needs a primary key on PostgreSQL, as on
+// MySQL: the purge says so and deletes nothing.
+func TestPostgresPurgeParentWithoutPrimaryKey(t *testing.T) {
+	s := newPGScratch(t, "pgx")
+	s.exec(t, `CREATE TABLE users (id int UNIQUE, deleted_at timestamptz)`, `CREATE TABLE posts (id int PRIMARY KEY, user_id int, deleted_at timestamptz)`,
+		`INSERT INTO users VALUES (1, now() - interval '2 days')`)
+	db := s.open(t, "tables=users,posts cascade=posts.user_id->users.id")
+	_, err := Purge(context.Background(), db, "users", time.Now().Add(-time.Hour), nil)
+	if err == nil || !strings.Contains(err.Error(), "users has no primary key") {
+		t.Fatalf("err = %v; want the missing primary key named", err)
+	}
+	if got := pgIDs(t, s, "users"); got != "users=1" {
+		t.Errorf("left %s", got)
+	}
+}
