@@ -17,6 +17,7 @@ func TestPostgresLiveOnly(t *testing.T) {
 		{indexSchema{columns: []string{"email"}, where: "((org > 0) AND (deleted_at IS NULL))"}, true},
 		{indexSchema{columns: []string{"email"}, where: "((org > 0) OR (deleted_at IS NULL))"}, false},
 		{indexSchema{columns: []string{"email"}, where: "(deleted_at IS NOT NULL)"}, false},
+		{indexSchema{columns: []string{"email"}, where: "(NOT (deleted_at IS NOT NULL))"}, true},
 		{indexSchema{columns: []string{"email"}, where: "(note = 'x) AND (deleted_at IS NULL')"}, false},
 		{indexSchema{columns: []string{"email"}, where: "(org > 0)"}, false},
 		{indexSchema{columns: []string{"email", "deleted_at"}, nullsNotDistinct: true}, true},
