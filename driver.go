@@ -103,7 +103,9 @@ type Config struct {
 	Actor string
 	// Cascade declares relations the schema does not, each
 	// "child.column->parent.column" between listed tables: a soft DELETE
-	// of parent rows also stamps their live children (see cascade.go).
+	// of parent rows also stamps their live children (see cascade.go),
+	// and Purge of parent rows purges their soft-deleted children first.
+	// On PostgreSQL only Purge follows them yet.
 	Cascade []string
 	// ForeignKeys is "follow" (the default, also "") to follow the
 	// foreign keys between listed tables, or "ignore" to follow none.

@@ -188,3 +188,41 @@ func TestPostgresPurgeParentWithoutPrimaryKey(t *testing.T) {
 		t.Errorf("left %s", got)
 	}
 }
+
+// A purge while another connection restores old rows one by one: every
+// row whose restore succeeded is still there and live (the batch checks
+// its condition again on the row version it meets), every other old row
+// is gone.
+func TestPostgresPurgeConcurrentRestore(t *testing.T) {
+	ctx := context.Background()
+	s := newPGScratch(t, "pgx")
+	s.exec(t, `CREATE TABLE posts (id int PRIMARY KEY, deleted_at timestamptz NULL)`,
+		`INSERT INTO posts SELECT g, now() - interval '2 days' FROM generate_series(1, 3000) g`)
+	db := s.open(t, "tables=posts")
+	restored := make(chan []int, 1)
+	go func() {
+		var ids []int
+		for id := 3000; id > 0; id -= 7 {
+			res, err := Restore(ctx, db, "posts", "id = $1", id)
+			if err != nil {
+				t.Error(err)
+				break
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				ids = append(ids, id)
+			}
+		}
+		restored <- ids
+	}()
+	res, err := Purge(ctx, db, "posts", time.Now().Add(-time.Hour), &PurgeOptions{BatchSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := <-restored
+	t.Logf("%d of %d restores came first, in %d batches", len(ids), (3000+6)/7, res.Batches)
+	left := s.count(t, "SELECT count(*) FROM posts")
+	live := s.count(t, "SELECT count(*) FROM posts WHERE deleted_at IS NULL")
+	if left != len(ids) || live != len(ids) || res.Rows["posts"] != int64(3000-len(ids)) {
+		t.Errorf("%d rows restored; left %d rows, %d live, purged %d; want %d, %d, %d", len(ids), left, live, res.Rows["posts"], len(ids), len(ids), 3000-len(ids))
+	}
+}

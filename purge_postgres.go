@@ -9,11 +9,12 @@ import (
 // postgresPurge is Purge's SQL on PostgreSQL. A batch deletes by ctid
 // (no primary key needed, a TID scan):
 //
-//	DELETE FROM "t" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "t" WHERE <purgeable> LIMIT n)) AND <purgeable>
+//	DELETE FROM "t" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "t" WHERE <purgeable> LIMIT n FOR UPDATE)) AND <purgeable>
 //
-// The outer condition is checked again on the row version the DELETE
-// finds: a row restored (or changed) by another transaction after the
-// batch's snapshot is left alone. The purge of a parent picks its rows by
+// FOR UPDATE locks the rows it picks, checking each again on its latest
+// version, so a row another transaction restored after the batch's
+// snapshot is skipped and LIMIT still fills the batch (a short batch
+// means the table is done); the outer condition checks again as well. The purge of a parent picks its rows by
 // primary key, locked FOR UPDATE. The cutoff is a timestamptz literal in
 // UTC: a timestamptz marker compares as an instant, a timestamp one in the
 // session's TimeZone, the zone now() stamped it in. Foreign keys are
@@ -32,7 +33,7 @@ var postgresPurge = purgeRules{
 		" JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum" +
 		" WHERE i.indisprimary AND c.relname = ? ORDER BY k.n",
 	batch: func(t, where, _ string, n int) (string, int) {
-		return fmt.Sprintf("DELETE FROM %s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %s WHERE %s LIMIT %d)) AND %s", t, t, where, n, where), 2
+		return fmt.Sprintf("DELETE FROM %s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %s WHERE %s LIMIT %d FOR UPDATE)) AND %s", t, t, where, n, where), 2
 	},
 	enforced: "SELECT CASE current_setting('session_replication_role') WHEN 'replica' THEN 0 ELSE 1 END",
 	lock:     " FOR UPDATE",

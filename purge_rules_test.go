@@ -24,7 +24,7 @@ func TestNumberPlaceholders(t *testing.T) {
 // cutoff.
 func TestPurgeRulesSQL(t *testing.T) {
 	q, n := postgresPurge.batch(`"posts"`, `"deleted_at" < ?::timestamptz`, `"id"`, 500)
-	if want := `DELETE FROM "posts" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "posts" WHERE "deleted_at" < ?::timestamptz LIMIT 500)) AND "deleted_at" < ?::timestamptz`; q != want || n != 2 {
+	if want := `DELETE FROM "posts" WHERE ctid = ANY(ARRAY(SELECT ctid FROM "posts" WHERE "deleted_at" < ?::timestamptz LIMIT 500 FOR UPDATE)) AND "deleted_at" < ?::timestamptz`; q != want || n != 2 {
 		t.Errorf("postgres batch %q (%d), want %q (2)", q, n, want)
 	}
 	if q, n := mysqlPurge.batch("`posts`", "`deleted_at` < ?", "`id`", 7); q != "DELETE FROM `posts` WHERE `deleted_at` < ? ORDER BY `id` LIMIT 7" || n != 1 {

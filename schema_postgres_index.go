@@ -5,12 +5,13 @@ import (
 )
 
 // postgresIndexesSQL reads the unique indexes (primary keys included) of
-// the tables named in in (SQL strings), in the current schema, from pg_catalog: one row
-// per key column, in key order, with the index's predicate (a partial
-// index), the constraint it implements, NULLS NOT DISTINCT (PostgreSQL 15;
-// read through to_jsonb so that older servers answer NULL instead of
-// failing), the column's name (NULL for an expression) and the key as the
-// index defines it. INCLUDE columns are not keys: uniqueness ignores them.
+// the tables named in in (SQL strings), in the current schema, from
+// pg_catalog: one row per key column, in key order, with the index's
+// predicate (a partial index), the constraint it implements, NULLS NOT
+// DISTINCT (PostgreSQL 15; read through to_jsonb so that older servers
+// answer NULL instead of failing), the column's name (NULL for an
+// expression) and the key as the index defines it. INCLUDE columns are not
+// keys: uniqueness ignores them.
 func postgresIndexesSQL(in string) string {
 	return "SELECT c.relname, ic.relname, i.indisprimary, coalesce(con.conname, ''), pg_get_expr(i.indpred, i.indrelid)," +
 		" coalesce(to_jsonb(i)->>'indnullsnotdistinct', 'false'), a.attname, pg_get_indexdef(i.indexrelid, k.n::int, true)" +
