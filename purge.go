@@ -117,7 +117,7 @@ func Purge(ctx context.Context, db *sql.DB, table string, deletedBefore time.Tim
 // purgePlan is the purge of one table: its statements and where to log.
 type purgePlan struct {
 	table  string // as listed, lower case
-	from   string // the table as the caller named it, quoted
+	from   string // the table as the caller named it (folded as the database reads it unquoted), quoted
 	cutoff time.Time
 	where  string // the condition of a purgeable row, with args
 	args   []any
