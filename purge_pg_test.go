@@ -226,3 +226,13 @@ func TestPostgresPurgeConcurrentRestore(t *testing.T) {
 		t.Errorf("%d rows restored; left %d rows, %d live, purged %d; want %d, %d, %d", len(ids), left, live, res.Rows["posts"], len(ids), len(ids), 3000-len(ids))
 	}
 }
+
+// On PostgreSQL a cascade= entry is read now that Purge follows it: one
+// that names an unlisted table is a configuration error, as elsewhere.
+func TestPostgresCascadeEntryChecked(t *testing.T) {
+	_, err := NewConnector(Config{DriverName: "pgx", DSN: "postgres://nobody@127.0.0.1:1/x", Tables: []string{"users", "posts"},
+		Cascade: []string{"posts.user_id->accounts.id"}})
+	if err == nil || !strings.Contains(err.Error(), "accounts is not a listed table") {
+		t.Fatalf("err = %v; want the unlisted parent named", err)
+	}
+}
