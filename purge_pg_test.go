@@ -236,3 +236,22 @@ func TestPostgresCascadeEntryChecked(t *testing.T) {
 		t.Fatalf("err = %v; want the unlisted parent named", err)
 	}
 }
+
+// A partitioned table: a ctid names a row in each partition, so a batch
+// may take more than its size, but only purgeable rows, and all of them.
+func TestPostgresPurgePartitioned(t *testing.T) {
+	ctx := context.Background()
+	s := newPGScratch(t, "pgx")
+	s.exec(t, `CREATE TABLE events (id int NOT NULL, deleted_at timestamptz NULL) PARTITION BY RANGE (id)`,
+		`CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (100)`,
+		`CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (100) TO (200)`,
+		`INSERT INTO events SELECT g, CASE WHEN g % 3 = 0 THEN NULL ELSE now() - interval '2 days' END FROM generate_series(0, 199) g`)
+	db := s.open(t, "tables=events")
+	res, err := Purge(ctx, db, "events", time.Now().Add(-time.Hour), &PurgeOptions{BatchSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, live := s.count(t, "SELECT count(*) FROM events"), s.count(t, "SELECT count(*) FROM events WHERE deleted_at IS NULL"); left != 67 || live != 67 || res.Rows["events"] != 133 {
+		t.Errorf("purged %d, left %d rows, %d live; want 133, 67, 67", res.Rows["events"], left, live)
+	}
+}
