@@ -280,7 +280,7 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 	if r.action == onDeleteCascade {
 		return nil
 	}
-	col := "sd_c." + quoteIdent(r.child.column)
+	col := "sd_c." + c.quoteIdent(r.child.column)
 	children := col + " IS NULL"
 	if stamped {
 		children = col + " = " + stamp
@@ -289,8 +289,12 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 	if c.rw.d == dialectSQLite {
 		join = " CROSS JOIN " // SQLite's way to keep the order
 	}
-	rows, err := c.queryRaw(ctx, "SELECT 1 FROM "+quoteIdent(r.parentName)+" AS sd_p"+join+quoteIdent(r.childName)+" AS sd_c ON "+
-		joinOn(r, "sd_c.", "sd_p.")+" WHERE "+children+" AND sd_p."+quoteIdent(r.parent.column)+" = "+stamp+" LIMIT 1", nil)
+	q := "SELECT 1 FROM " + quoteIdent(r.parentName) + " AS sd_p" + join + quoteIdent(r.childName) + " AS sd_c ON " +
+		joinOn(r, "sd_c.", "sd_p.") + " WHERE " + children + " AND sd_p." + quoteIdent(r.parent.column) + " = " + stamp + " LIMIT 1"
+	if c.rw.d == dialectPostgres {
+		q = pgCheckSQL(r, children, stamp)
+	}
+	rows, err := c.queryRaw(ctx, q, nil)
 	if err != nil {
 		return fmt.Errorf("softdelete: checking the children in %s through %s: %w", r.childName, r.name, err)
 	}
@@ -298,7 +302,7 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 		return nil
 	}
 	if r.action == onDeleteRestrict {
-		return &RestrictedError{Table: r.parentName, Child: r.childName, Constraint: r.name}
+		return &RestrictedError{Table: r.parentName, Child: r.childName, Constraint: r.name, Deferred: r.deferred}
 	}
 	return &RefusedError{Table: r.parentName,
 		Reason: fmt.Sprintf("live rows of %s reference the rows it would delete through foreign key %s ON DELETE %s: a soft DELETE cannot change them as the database would, and a restore could not undo it", r.childName, r.name, r.actionText),
@@ -310,7 +314,10 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 // their parent's deleted column equals parentStamp.
 func (c *conn) stepSQL(r *relation, set, cond, parentStamp string) string {
 	col, pcol := quoteIdent(r.child.column), quoteIdent(r.parent.column)
-	if c.rw.d == dialectSQLite {
+	switch c.rw.d {
+	case dialectPostgres:
+		return pgStepSQL(r, set, cond, parentStamp)
+	case dialectSQLite:
 		// IN, not EXISTS: SQLite then reads the children through an index
 		// on their key where there is one.
 		return "UPDATE " + quoteIdent(r.childName) + " SET " + col + " = " + set + " WHERE " + col + " " + cond +
@@ -338,13 +345,16 @@ func colList(cols []string, prefix string) string {
 }
 
 // joinOn is the condition that joins a child row to its parent.
-func joinOn(r *relation, child, parent string) string {
+func joinOn(r *relation, child, parent string) string { return joinOnQ(quoteIdent, r, child, parent) }
+
+// joinOnQ is joinOn with names quoted by quote.
+func joinOnQ(quote func(string) string, r *relation, child, parent string) string {
 	var b strings.Builder
 	for i := range r.childCols {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		b.WriteString(child + quoteIdent(r.childCols[i]) + " = " + parent + quoteIdent(r.parentCols[i]))
+		b.WriteString(child + quote(r.childCols[i]) + " = " + parent + quote(r.parentCols[i]))
 	}
 	return b.String()
 }
@@ -352,11 +362,20 @@ func joinOn(r *relation, child, parent string) string {
 // quoteIdent quotes a name with backquotes, which MySQL and SQLite read.
 func quoteIdent(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
+// quoteIdent quotes a name as the connection's dialect reads it.
+func (c *conn) quoteIdent(name string) string {
+	if c.rw.d == dialectPostgres {
+		return pgQuoteIdent(name)
+	}
+	return quoteIdent(name)
+}
+
 // cascadeSession is what a cascade asks its connection first: a fresh
 // stamp and whether the database enforces declared foreign keys.
 type cascadeSession struct {
 	stamp    string // the stamp's text, unquoted
 	at       time.Time
+	layout   string // how stamps are written: stampLayout, or pgStampLayout
 	enforced bool
 }
 
@@ -370,14 +389,17 @@ const stampLayout = "2006-01-02 15:04:05.000000"
 // strictly later than any stamp the process made before (nextStamp).
 func (c *conn) cascadeSession(ctx context.Context) (cascadeSession, error) {
 	var s cascadeSession
-	if c.rw.d == dialectSQLite {
+	switch c.rw.d {
+	case dialectPostgres:
+		return c.pgCascadeSession(ctx)
+	case dialectSQLite:
 		rows, err := c.queryRaw(ctx, "PRAGMA foreign_keys", nil)
 		if err != nil {
 			return s, fmt.Errorf("softdelete: cascade: reading PRAGMA foreign_keys: %w", err)
 		}
 		s.enforced = len(rows) > 0 && rows[0][0] == "1"
 		s.at = nextStamp(time.Now().UTC())
-	} else {
+	default:
 		rows, err := c.queryRaw(ctx, "SELECT "+sqlparser.String(c.rw.now)+", @@foreign_key_checks", nil)
 		if err != nil {
 			return s, fmt.Errorf("softdelete: cascade: reading the stamp: %w", err)
@@ -390,14 +412,16 @@ func (c *conn) cascadeSession(ctx context.Context) (cascadeSession, error) {
 		s.at = nextStamp(t)
 		c.textTx = c.serverInTransaction(ctx)
 	}
-	s.stamp = s.at.Format(stampLayout)
+	s.layout = stampLayout
+	s.stamp = s.at.Format(s.layout)
 	return s, nil
 }
 
-// next returns a further stamp, later than every one made so far.
+// next returns a further stamp, later than every one made so far, in the
+// session's offset.
 func (s *cascadeSession) next() string {
-	s.at = nextStamp(s.at)
-	return s.at.Format(stampLayout)
+	s.at = nextStamp(s.at).In(s.at.Location())
+	return s.at.Format(s.layout)
 }
 
 // stampClock makes stamps strictly increasing in the process.
@@ -433,6 +457,9 @@ type cascadeTx struct {
 // transaction is open (and always on SQLite, where a savepoint outside a
 // transaction is one), else a transaction of its own.
 func (c *conn) beginCascade(ctx context.Context) (*cascadeTx, error) {
+	if !c.inTx && c.rw.d == dialectPostgres {
+		return c.pgBeginCascade(ctx)
+	}
 	if c.inTx || c.textTx || c.rw.d == dialectSQLite {
 		_, err := c.execRaw(ctx, "SAVEPOINT "+savepointName, nil)
 		return &cascadeTx{c: c}, err

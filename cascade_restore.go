@@ -67,6 +67,9 @@ func (c *conn) restoreStamps(ctx context.Context, m *mode, t *softTable, named, 
 // Restore's condition matches, as text.
 func (c *conn) matchingStamps(ctx context.Context, m *mode, t *softTable, named, where string, args []driver.NamedValue) ([]string, error) {
 	q := "SELECT DISTINCT CAST(" + t.column + " AS CHAR) FROM " + named
+	if c.rw.d == dialectPostgres { // the text with the offset, which a timestamptz needs to be one instant
+		q = "SELECT DISTINCT to_char(" + t.column + ", '" + pgStampFormat + "') FROM " + named
+	}
 	if where != "" {
 		q += " WHERE " + where
 	}
@@ -144,8 +147,8 @@ func (c *conn) clearToken(ctx context.Context, marked []markedTable, token strin
 			continue
 		}
 		done[mt.t.name] = true
-		col := quoteIdent(mt.t.column)
-		res, err := c.execRaw(ctx, "UPDATE "+quoteIdent(mt.name)+" SET "+col+" = NULL WHERE "+col+" = "+token, nil)
+		col := c.quoteIdent(mt.t.column)
+		res, err := c.execRaw(ctx, "UPDATE "+c.quoteIdent(mt.name)+" SET "+col+" = NULL WHERE "+col+" = "+token, nil)
 		if err != nil {
 			return 0, fmt.Errorf("softdelete: Restore: un-deleting %s: %w", mt.name, err)
 		}

@@ -402,7 +402,7 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	if err := checkActorColumn(cfg.Actor, tables, names); err != nil {
 		return nil, err
 	}
-	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size, cfg.CacheBytes), actor: cfg.Actor, logger: cfg.Logger}
+	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, nowText: nowText, cache: newCache(size, cfg.CacheBytes), actor: cfg.Actor, logger: cfg.Logger}
 	if rw.engine, err = newEngine(rw, d, nowText); err != nil {
 		return nil, fmt.Errorf("softdelete: the %s engine: %w", d, err)
 	}

@@ -75,6 +75,10 @@ type rewriter struct {
 	cache  *cache         // nil when disabled
 	engine rewriteEngine  // lexes, parses, scopes and prints (see engine.go)
 
+	// nowText is now as configured, in the dialect's SQL: a PostgreSQL
+	// cascade reads its stamp with it (cascade_postgres.go).
+	nowText string
+
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
 	schema *schemaGate // the connector's lazy schema check (schema.go); newRewriter always sets it

@@ -491,6 +491,7 @@ type foreignKey struct {
 	refColumns []string
 	onDelete   string
 	onUpdate   string
+	deferred   bool // checked at commit (PostgreSQL's INITIALLY DEFERRED)
 }
 
 // schemaModelOf starts a schema model from rows of (database or schema,

@@ -6,10 +6,10 @@ import (
 )
 
 // readPostgresSchema reads the listed tables' schema in the current schema
-// (the first of search_path) from information_schema, in two queries: the
-// schema's tables, then the columns of the listed ones. Indexes and foreign
-// keys are not read on PostgreSQL yet, so the unique-key and foreign-key
-// warnings do not appear there.
+// (the first of search_path) from information_schema and pg_catalog: the
+// schema's tables, then the columns of the listed ones, then the foreign
+// keys from and to them. Indexes are not read on PostgreSQL yet, so the
+// unique-key warnings do not appear there.
 func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable) (*schemaModel, error) {
 	rows, err := q.query(ctx, "SELECT s.db, t.table_name FROM (SELECT current_schema()::text AS db) s"+
 		" LEFT JOIN information_schema.tables t ON t.table_schema = s.db ORDER BY t.table_name")
@@ -21,7 +21,11 @@ func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable
 	if len(names) == 0 {
 		return m, nil
 	}
-	return m, readPostgresColumns(ctx, q, m, sqlStrings(names))
+	in := sqlStrings(names)
+	if err := readPostgresColumns(ctx, q, m, in); err != nil {
+		return nil, err
+	}
+	return m, readPostgresForeignKeys(ctx, q, m, in)
 }
 
 // readPostgresColumns reads the listed tables' columns, and the
@@ -59,4 +63,41 @@ func postgresTypeName(t string) string {
 		return "char"
 	}
 	return t
+}
+
+// pgActionSQL names a pg_constraint action code (confdeltype, confupdtype)
+// as information_schema does.
+func pgActionSQL(col string) string {
+	return "CASE " + col + " WHEN 'c' THEN 'CASCADE' WHEN 'r' THEN 'RESTRICT' WHEN 'n' THEN 'SET NULL'" +
+		" WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END"
+}
+
+// readPostgresForeignKeys reads the foreign keys between tables of the
+// current schema from and to the listed tables, from pg_constraint: one
+// row per column pair, in the key's order (conkey and confkey unnested
+// together), then whether each key is initially deferred.
+func readPostgresForeignKeys(ctx context.Context, q *metaQueryer, m *schemaModel, in string) error {
+	rows, err := q.query(ctx, "SELECT cl.relname, con.conname, a.attname, rcl.relname, ra.attname, "+
+		pgActionSQL("con.confdeltype")+", "+pgActionSQL("con.confupdtype")+", CASE WHEN con.condeferred THEN 'YES' ELSE 'NO' END"+
+		" FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_class rcl ON rcl.oid = con.confrelid"+
+		" JOIN pg_namespace n ON n.oid = cl.relnamespace"+
+		" CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refattnum, ord)"+
+		" JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum"+
+		" JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refattnum"+
+		" WHERE con.contype = 'f' AND n.nspname = current_schema() AND rcl.relnamespace = n.oid"+
+		" AND (cl.relname IN ("+in+") OR rcl.relname IN ("+in+"))"+
+		" ORDER BY cl.relname, con.conname, k.ord")
+	if err != nil {
+		return err
+	}
+	fks := foreignKeysOf(rows)
+	deferred := map[[2]string]bool{}
+	for _, r := range rows {
+		deferred[[2]string{r[0].s, r[1].s}] = r[7].s == "YES"
+	}
+	for i := range fks {
+		fks[i].deferred = deferred[[2]string{fks[i].table, fks[i].name}]
+	}
+	m.addForeignKeys(fks)
+	return nil
 }
