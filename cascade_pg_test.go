@@ -55,3 +55,30 @@ func cascadeOpenPG(t *testing.T, c *cascadeDB, drv, typ, params string) []string
 	}
 	return ddl
 }
+
+// TestDifferentialCascadePostgres runs the foreign-key differential
+// (diff_cascade_test.go) on PostgreSQL, the schemas through pgx and lib/pq
+// in turn, with timestamp and timestamptz markers and, besides CASCADE,
+// RESTRICT, NO ACTION and SET NULL, NO ACTION keys INITIALLY DEFERRED.
+// SOFTDELETE_DIFF_CASCADE_PG_N sets the size (default 300).
+func TestDifferentialCascadePostgres(t *testing.T) {
+	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SOFTDELETE_POSTGRES_DSN is not set")
+	}
+	seed := diffEnvInt(t, "SOFTDELETE_DIFF_SEED", 20261130)
+	n := diffEnvInt(t, "SOFTDELETE_DIFF_CASCADE_PG_N", 300)
+	softEnv, softDone := pgDiffEnv(t, dsn)
+	defer softDone()
+	oracleEnv, oracleDone := pgDiffEnv(t, dsn)
+	defer oracleDone()
+	oracle, err := sql.Open("pgx", oracleEnv.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oracle.Close()
+	oracle.SetMaxOpenConns(1)
+	runCascadeDifferential(t, &cdBackend{name: "postgres", drivers: []string{"pgx", "postgres"}, pg: true, drop: true,
+		softDSN: func(int) string { return softEnv.dsn },
+		oracle:  func(int) *sql.DB { return oracle }}, n, seed)
+}
