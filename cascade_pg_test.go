@@ -3,9 +3,12 @@
 package softdelete
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	_ "github.com/lib/pq"
@@ -81,4 +84,143 @@ func TestDifferentialCascadePostgres(t *testing.T) {
 	runCascadeDifferential(t, &cdBackend{name: "postgres", drivers: []string{"pgx", "postgres"}, pg: true, drop: true,
 		softDSN: func(int) string { return softEnv.dsn },
 		oracle:  func(int) *sql.DB { return oracle }}, n, seed)
+}
+
+// pgCascadeDrivers are the inner drivers the PostgreSQL tests run on.
+var pgCascadeDrivers = []string{"pgx", "postgres"}
+
+// pgCascadeOpen creates a scratch database with ddl, and returns it raw
+// and through softdelete (tables listed, extra DSN keys) on drv.
+func pgCascadeOpen(t *testing.T, drv, tables, keys string, ddl ...string) (raw, db *sql.DB) {
+	t.Helper()
+	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SOFTDELETE_POSTGRES_DSN is not set: skipping the PostgreSQL cascade tests")
+	}
+	env, cleanup := pgDiffEnv(t, dsn)
+	t.Cleanup(cleanup)
+	raw, err := sql.Open(drv, env.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	for _, q := range ddl {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db, err = sql.Open(DriverName, "driver="+drv+" tables="+tables+" "+keys+" dsn="+env.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return raw, db
+}
+
+// pgDeleted lists the deleted ids of each table, "users=1 posts=10,11".
+func pgDeleted(t *testing.T, raw *sql.DB, tables ...string) string {
+	t.Helper()
+	var parts []string
+	for _, tb := range tables {
+		var ids sql.NullString
+		if err := raw.QueryRow("SELECT string_agg(id::text, ',' ORDER BY id) FROM " + tb + " WHERE deleted_at IS NOT NULL").Scan(&ids); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, tb+"="+ids.String)
+	}
+	return strings.Join(parts, " ")
+}
+
+// pgUsersPosts is a parent and a child through ON DELETE CASCADE.
+var pgUsersPosts = []string{
+	"CREATE TABLE users (id int PRIMARY KEY, name text, deleted_at timestamptz)",
+	"CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users ON DELETE CASCADE, deleted_at timestamptz)",
+	"INSERT INTO users VALUES (1, 'a', NULL), (2, 'b', NULL)",
+	"INSERT INTO posts VALUES (10, 1, NULL), (11, 1, NULL), (20, 2, NULL)",
+}
+
+// A transaction begun as text on a sql.Conn is one softdelete does not
+// know of: the cascade must run in a savepoint of it (found by setting
+// one), never in a transaction of its own that would commit the caller's
+// work. ROLLBACK then undoes everything; a RESTRICT failure inside leaves
+// the transaction usable; COMMIT keeps the cascade.
+func TestPostgresCascadeInTextTransaction(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		t.Run(drv, func(t *testing.T) {
+			raw, db := pgCascadeOpen(t, drv, "users,posts,likes", "", append(pgUsersPosts,
+				"CREATE TABLE likes (id int PRIMARY KEY, post_id int REFERENCES posts ON DELETE RESTRICT, deleted_at timestamptz)",
+				"INSERT INTO likes VALUES (100, 20, NULL)")...)
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			for _, q := range []string{"BEGIN", "UPDATE users SET name = 'changed' WHERE id = 2", "DELETE FROM users WHERE id = 1", "ROLLBACK"} {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			var changed int
+			if err := raw.QueryRow("SELECT count(*) FROM users WHERE name = 'changed'").Scan(&changed); err != nil || changed != 0 {
+				t.Errorf("after ROLLBACK: %d users changed (%v); want the rollback to undo the caller's UPDATE", changed, err)
+			}
+			if got := pgDeleted(t, raw, "users", "posts"); got != "users= posts=" {
+				t.Errorf("after BEGIN ... ROLLBACK: %s; want nothing deleted", got)
+			}
+			cexec(t, ctx, conn, "BEGIN")
+			cexec(t, ctx, conn, "DELETE FROM users WHERE id = 1")
+			if _, err := conn.ExecContext(ctx, "DELETE FROM users WHERE id = 2"); !errors.Is(err, ErrRestricted) {
+				t.Fatalf("DELETE of user 2 (a live like on post 20): %v; want ErrRestricted", err)
+			}
+			cexec(t, ctx, conn, "UPDATE users SET name = 'after' WHERE id = 2") // the transaction is still usable
+			cexec(t, ctx, conn, "COMMIT")
+			if got := pgDeleted(t, raw, "users", "posts", "likes"); got != "users=1 posts=10,11 likes=" {
+				t.Errorf("after BEGIN ... COMMIT: %s; want user 1 and its posts", got)
+			}
+			var name string
+			if err := raw.QueryRow("SELECT name FROM users WHERE id = 2").Scan(&name); err != nil || name != "after" {
+				t.Errorf("user 2's name %q (%v); want the UPDATE after the failed DELETE committed", name, err)
+			}
+		})
+	}
+}
+
+// Declared keys are followed only while the session enforces them: under
+// session_replication_role = replica their triggers do not fire, so a
+// raw DELETE would not cascade either. cascade= relations are always
+// followed.
+func TestPostgresCascadeFollowsEnforcedOrDeclaredOnly(t *testing.T) {
+	raw, db := pgCascadeOpen(t, "pgx", "users,posts", "", pgUsersPosts...)
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cexec(t, ctx, conn, "SET session_replication_role = replica")
+	cexec(t, ctx, conn, "DELETE FROM users WHERE id = 2")
+	cexec(t, ctx, conn, "SET session_replication_role = DEFAULT")
+	conn.Close()
+	if got := pgDeleted(t, raw, "users", "posts"); got != "users=2 posts=" {
+		t.Errorf("under replica: %s; want user 2 alone", got)
+	}
+	cexec(t, ctx, db, "DELETE FROM users WHERE id = 1")
+	if got := pgDeleted(t, raw, "users", "posts"); got != "users=1,2 posts=10,11" {
+		t.Errorf("enforced: %s; want user 1 with posts 10, 11", got)
+	}
+	// No declared key, check=off: only cascade= is followed.
+	raw2, db2 := pgCascadeOpen(t, "postgres", "users,posts", "check=off cascade=posts.user_id->users.id",
+		"CREATE TABLE users (id int PRIMARY KEY, deleted_at timestamp)",
+		"CREATE TABLE posts (id int PRIMARY KEY, user_id int, deleted_at timestamp)",
+		"INSERT INTO users VALUES (1, NULL)", "INSERT INTO posts VALUES (10, 1, NULL), (11, 2, NULL)")
+	cexec(t, ctx, db2, "DELETE FROM users WHERE id = $1", 1)
+	if got := pgDeleted(t, raw2, "users", "posts"); got != "users=1 posts=10" {
+		t.Errorf("cascade=posts.user_id->users.id: %s; want user 1 and post 10", got)
+	}
+	if _, err := Restore(ctx, db2, "users", "id = $1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := pgDeleted(t, raw2, "users", "posts"); got != "users= posts=" {
+		t.Errorf("after Restore: %s; want all back", got)
+	}
 }
