@@ -224,3 +224,124 @@ func TestPostgresCascadeFollowsEnforcedOrDeclaredOnly(t *testing.T) {
 		t.Errorf("after Restore: %s; want all back", got)
 	}
 }
+
+// pgKeysDDL has one parent with a child of each action, two
+// self-referencing tables and a two-column key declared in another order
+// than the parent's columns.
+var pgKeysDDL = []string{
+	"CREATE TABLE p (id int PRIMARY KEY, deleted_at timestamptz)",
+	"CREATE TABLE c_restrict (id int PRIMARY KEY, p_id int REFERENCES p ON DELETE RESTRICT, deleted_at timestamptz)",
+	"CREATE TABLE c_noaction (id int PRIMARY KEY, p_id int REFERENCES p ON DELETE NO ACTION, deleted_at timestamptz)",
+	"CREATE TABLE c_deferred (id int PRIMARY KEY, p_id int REFERENCES p ON DELETE NO ACTION DEFERRABLE INITIALLY DEFERRED, deleted_at timestamptz)",
+	"CREATE TABLE c_setnull (id int PRIMARY KEY, p_id int REFERENCES p ON DELETE SET NULL, deleted_at timestamptz)",
+	"CREATE TABLE s_restrict (id int PRIMARY KEY, parent int REFERENCES s_restrict ON DELETE RESTRICT, deleted_at timestamptz)",
+	"CREATE TABLE s_noaction (id int PRIMARY KEY, parent int REFERENCES s_noaction ON DELETE NO ACTION, deleted_at timestamptz)",
+	"CREATE TABLE cp (a int, b int, deleted_at timestamptz, PRIMARY KEY (a, b))",
+	"CREATE TABLE cc (id int PRIMARY KEY, y int, x int, deleted_at timestamptz, CONSTRAINT cc_key FOREIGN KEY (y, x) REFERENCES cp (b, a) ON DELETE CASCADE)",
+	"INSERT INTO p (id) VALUES (1), (2), (3), (4), (5)",
+	"INSERT INTO c_restrict (id, p_id) VALUES (1, 1)",
+	"INSERT INTO c_noaction (id, p_id) VALUES (1, 2)",
+	"INSERT INTO c_deferred (id, p_id) VALUES (1, 3)",
+	"INSERT INTO c_setnull (id, p_id) VALUES (1, 4)",
+	"INSERT INTO s_restrict (id, parent) VALUES (1, NULL), (2, 1), (3, NULL), (4, 3)",
+	"INSERT INTO s_noaction (id, parent) VALUES (1, NULL), (2, 1), (3, NULL), (4, 3)",
+	"INSERT INTO cp (a, b) VALUES (1, 2), (2, 1)",
+	"INSERT INTO cc (id, x, y) VALUES (1, 1, 2), (2, 2, 1)",
+}
+
+// TestPostgresCascadeKeyActions checks each action against what the raw
+// DELETE does on the same rows (run first in a rolled-back transaction):
+// RESTRICT and NO ACTION fail alike, both checked when the statement ends
+// (a self-reference whose rows all go succeeds), a deferred key is checked
+// at the end of the soft DELETE (the raw one fails at COMMIT), SET NULL is
+// refused, and a two-column key joins its columns in the key's order.
+func TestPostgresCascadeKeyActions(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		t.Run(drv, func(t *testing.T) {
+			raw, db := pgCascadeOpen(t, drv, "p,c_restrict,c_noaction,c_deferred,c_setnull,s_restrict,s_noaction,cp,cc", "", pgKeysDDL...)
+			ctx := context.Background()
+			for _, tc := range []struct {
+				q, want string // want: "ok", "restricted", "deferred", "set null"
+			}{
+				{"DELETE FROM p WHERE id = 1", "restricted"},
+				{"DELETE FROM p WHERE id = 2", "restricted"},
+				{"DELETE FROM p WHERE id = 3", "deferred"},
+				{"DELETE FROM p WHERE id = 4", "set null"},
+				{"DELETE FROM p WHERE id = 5", "ok"},
+				{"DELETE FROM s_restrict WHERE id = 1", "restricted"},
+				{"DELETE FROM s_noaction WHERE id = 1", "restricted"},
+				{"DELETE FROM s_restrict WHERE id IN (1, 2)", "ok"},
+				{"DELETE FROM s_noaction WHERE id IN (3, 4)", "ok"},
+				{"DELETE FROM cp WHERE a = 1", "ok"},
+			} {
+				rawErr := pgRawOutcome(t, raw, tc.q)
+				_, err := db.ExecContext(ctx, tc.q)
+				var re *RestrictedError
+				got := "ok"
+				switch {
+				case errors.As(err, &re) && re.Deferred && strings.Contains(err.Error(), "INITIALLY DEFERRED"):
+					got = "deferred"
+				case errors.As(err, &re):
+					got = "restricted"
+				case errors.Is(err, ErrRefused) && strings.Contains(err.Error(), "SET NULL"):
+					got = "set null"
+				case err != nil:
+					got = err.Error()
+				}
+				if got != tc.want {
+					t.Errorf("%s: %s; want %s", tc.q, got, tc.want)
+				}
+				if wantRaw := tc.want == "restricted" || tc.want == "deferred"; (rawErr != nil) != wantRaw {
+					t.Errorf("%s: the raw DELETE gives %v; the test expects it to fail: %v", tc.q, rawErr, wantRaw)
+				}
+			}
+			want := "p=5 c_restrict= c_noaction= c_deferred= c_setnull= s_restrict=1,2 s_noaction=3,4 cc=1"
+			if got := pgDeleted(t, raw, "p", "c_restrict", "c_noaction", "c_deferred", "c_setnull", "s_restrict", "s_noaction", "cc"); got != want {
+				t.Errorf("deleted: %s; want %s", got, want)
+			}
+			var cps string
+			if err := raw.QueryRow("SELECT string_agg(a || '/' || b, ',') FROM cp WHERE deleted_at IS NOT NULL").Scan(&cps); err != nil || cps != "1/2" {
+				t.Errorf("cp deleted: %q, %v; want 1/2", cps, err)
+			}
+			if _, err := Restore(ctx, db, "cp", "a = 1"); err != nil {
+				t.Fatal(err)
+			}
+			if got := pgDeleted(t, raw, "cc"); got != "cc=" {
+				t.Errorf("after Restore of cp 1/2: %s; want cc 1 back", got)
+			}
+			// In the caller's transaction a deferred key is still checked at
+			// the end of the soft DELETE; deleting the child first works.
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM p WHERE id = 3"); !errors.Is(err, ErrRestricted) {
+				t.Errorf("deferred key in a transaction: %v; want ErrRestricted", err)
+			}
+			cexec(t, ctx, tx, "DELETE FROM c_deferred WHERE p_id = 3")
+			cexec(t, ctx, tx, "DELETE FROM p WHERE id = 3")
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if got := pgDeleted(t, raw, "p", "c_deferred"); got != "p=3,5 c_deferred=1" {
+				t.Errorf("after the transaction: %s; want p 3 and its child", got)
+			}
+		})
+	}
+}
+
+// pgRawOutcome runs q raw in a transaction, with the deferred checks made
+// at once, and rolls it back; it returns the error.
+func pgRawOutcome(t *testing.T, raw *sql.DB, q string) error {
+	t.Helper()
+	tx, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.Exec(q); err != nil {
+		return err
+	}
+	_, err = tx.Exec("SET CONSTRAINTS ALL IMMEDIATE")
+	return err
+}
