@@ -33,6 +33,25 @@ func (c *conn) cascadeExec(ctx context.Context, query string, args []driver.Name
 	if m.restore != "" {
 		return c.restoreExact(ctx, g, m, query, args)
 	}
+	targets, done, err := c.cascadeTargets(g, m, query)
+	if !done || err != nil {
+		return nil, done, err
+	}
+	var res driver.Result
+	err = c.deleteCascading(ctx, g, m, query, args, targets, func(ctx context.Context, out string, args []driver.NamedValue) (err error) {
+		res, err = c.execRaw(ctx, out, args)
+		return err
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	return res, true, nil
+}
+
+// cascadeTargets returns the soft-delete tables a DELETE text stamps when
+// one of them is in a relation; done is false when none is (or the text
+// is no DELETE).
+func (c *conn) cascadeTargets(g *cascadeGraph, m *mode, query string) ([]*softTable, bool, error) {
 	if !containsDelete(query) {
 		return nil, false, nil
 	}
@@ -44,9 +63,12 @@ func (c *conn) cascadeExec(ctx context.Context, query string, args []driver.Name
 		return nil, true, &RefusedError{Table: p.targets[0].name, Reason: "a soft DELETE that follows foreign keys must be the only statement of its text",
 			Fix: "send the DELETE alone, or use softdelete.WithoutCascade(ctx) to stamp its own rows only"}
 	}
-	res, err := c.deleteCascading(ctx, g, m, query, args, p.targets)
-	return res, true, err
+	return p.targets, true, nil
 }
+
+// cascadeRun runs the DELETE's own statement, rewritten with the stamp:
+// Exec, or Query with its rows read whole (cascade_query.go).
+type cascadeRun func(ctx context.Context, out string, args []driver.NamedValue) error
 
 // containsDelete reports whether q contains "delete" in any case (a byte
 // |0x20 folds ASCII letters; the other bytes it maps never spell it).
@@ -126,44 +148,41 @@ func (g *cascadeGraph) active(enforced bool) map[string][]*relation {
 // deleteCascading stamps the DELETE's rows and, through the relations,
 // their children with one stamp, in one transaction; a RESTRICT child or
 // a SET NULL one undoes it all.
-func (c *conn) deleteCascading(ctx context.Context, g *cascadeGraph, m *mode, query string, args []driver.NamedValue, targets []*softTable) (driver.Result, error) {
+func (c *conn) deleteCascading(ctx context.Context, g *cascadeGraph, m *mode, query string, args []driver.NamedValue, targets []*softTable, run cascadeRun) error {
 	sess, err := c.cascadeSession(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rels := g.active(sess.enforced)
 	reach := reachable(rels, targets)
 	o := newStampOverride(sqlString(sess.stamp))
 	out, _, actor, err := c.rw.engine.rewriteText(query, m.withStamp(o))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if actor.takes() {
 		if args, err = c.insertActor(ctx, args, actor); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(reach) == 0 {
-		return c.execRaw(ctx, out, args)
+		return run(ctx, out, args)
 	}
 	if err := g.checkPrecision(reach); err != nil {
-		return nil, err
+		return err
 	}
 	tx, err := c.beginCascade(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res, err := c.execRaw(ctx, out, args)
+	err = run(ctx, out, args)
 	if err == nil {
 		err = c.checkImmediate(ctx, rels, targets, o.literal)
 	}
 	if err == nil {
 		err = c.followCascade(ctx, rels, targets, o.literal)
 	}
-	if err := tx.end(ctx, err); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return tx.end(ctx, err)
 }
 
 // reachable returns the relations a DELETE of targets can reach.

@@ -578,3 +578,65 @@ func TestMySQLCascadeInTextTransaction(t *testing.T) {
 		}
 	}
 }
+
+// A soft DELETE ... RETURNING sent through Query (prepared or not)
+// cascades as through Exec, and returns the DELETE's own rows.
+func TestCascadeDeleteReturningThroughQuery(t *testing.T) {
+	cascadeDialects(t, func(t *testing.T, dialect string) {
+		if dialect == "mysql" {
+			t.Skip("MariaDB has no UPDATE ... RETURNING: a soft DELETE ... RETURNING is refused there")
+		}
+		c := cascadeOpen(t, dialect, false, "")
+		ctx := context.Background()
+		ids := func(rows *sql.Rows, err error) string {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var id int
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(id))
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := ids(c.DB.QueryContext(ctx, c.ph("DELETE FROM posts WHERE id = ? RETURNING id"), 10)); got != "10" {
+			t.Errorf("RETURNING gave %q; want 10", got)
+		}
+		if got, want := c.state(t), "users= posts=10 comments=100,101,103,104 likes= profiles="; got != want {
+			t.Errorf("after DELETE ... RETURNING through Query: %s; want %s", got, want)
+		}
+		if s := c.stampOf(t, "posts", 10); c.stampOf(t, "comments", 103) != s {
+			t.Errorf("comment 103 stamped %q; want the post's %q", c.stampOf(t, "comments", 103), s)
+		}
+		_, err := c.DB.QueryContext(ctx, "DELETE FROM posts WHERE id = 11 RETURNING id")
+		if !errors.Is(err, ErrRestricted) {
+			t.Errorf("DELETE ... RETURNING of post 11 (a live like): %v; want ErrRestricted", err)
+		}
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := tx.PrepareContext(ctx, c.ph("DELETE FROM posts WHERE id = ? RETURNING id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(st.QueryContext(ctx, 20)); got != "20" {
+			t.Errorf("prepared RETURNING gave %q; want 20", got)
+		}
+		st.Close()
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.state(t), "users= posts=10 comments=100,101,103,104 likes= profiles="; got != want {
+			t.Errorf("after the rolled-back prepared DELETE: %s; want %s", got, want)
+		}
+	})
+}
