@@ -66,7 +66,7 @@ func purgeRowCounts(res *PurgeResult) string {
 // is restored on its own. Purging users removes user 1 and its three
 // levels of children, and keeps user 2, which a live post references.
 func TestPurgeCascadesToChildren(t *testing.T) {
-	cascadeDialects(t, func(t *testing.T, dialect string) {
+	purgeDialects(t, func(t *testing.T, dialect string) {
 		c := cascadeOpen(t, dialect, false, "")
 		ctx := context.Background()
 		cexec(t, ctx, c.DB, "DELETE FROM likes WHERE id = 1000")
@@ -116,7 +116,7 @@ func TestPurgeCascadesToChildren(t *testing.T) {
 // TestPurgeCascadeKeepsRestoredGrandchildsChain: a live grandchild keeps
 // its soft-deleted parent and grandparent; the other tree is purged.
 func TestPurgeCascadeKeepsRestoredGrandchildsChain(t *testing.T) {
-	cascadeDialects(t, func(t *testing.T, dialect string) {
+	purgeDialects(t, func(t *testing.T, dialect string) {
 		c := cascadeOpen(t, dialect, false, "")
 		ctx := context.Background()
 		cexec(t, ctx, c.DB, "DELETE FROM likes WHERE id = 1000")
@@ -144,7 +144,7 @@ func TestPurgeCascadeKeepsRestoredGrandchildsChain(t *testing.T) {
 // TestPurgeCascadeDeclaredRelation follows a cascade= relation on tables
 // whose schema declares no foreign key.
 func TestPurgeCascadeDeclaredRelation(t *testing.T) {
-	cascadeDialects(t, func(t *testing.T, dialect string) {
+	purgeDialects(t, func(t *testing.T, dialect string) {
 		ddl := []string{
 			"CREATE TABLE orgs (id %[1]s PRIMARY KEY, deleted_at %[2]s NULL)",
 			"CREATE TABLE teams (id %[1]s PRIMARY KEY, org_id %[1]s, deleted_at %[2]s NULL)",
@@ -198,5 +198,16 @@ func TestPurgeCascadeDeclaredRelation(t *testing.T) {
 		if got, want := purgeRowCounts(res), "members=3 orgs=1 teams=2"; got != want || res.Kept != 1 {
 			t.Errorf("counts: %s kept %d, want %s kept 1", got, res.Kept, want)
 		}
+	})
+}
+
+// purgeDialects runs f on the dialects of cascadeDialects that Purge
+// supports: SQLite and MariaDB (Purge writes MySQL and SQLite SQL).
+func purgeDialects(t *testing.T, f func(t *testing.T, dialect string)) {
+	cascadeDialects(t, func(t *testing.T, dialect string) {
+		if cascadeOpeners[dialect] != nil {
+			t.Skip("Purge does not run on PostgreSQL yet")
+		}
+		f(t, dialect)
 	})
 }
