@@ -404,8 +404,9 @@ const stampLayout = "2006-01-02 15:04:05.000000"
 // cascadeSession reads the connection's state. On SQLite the stamp is the
 // process's UTC clock (SQLite's 'now' is UTC too) and PRAGMA foreign_keys
 // tells enforcement; on MySQL the server's now= expression, in the
-// session's time zone, and @@foreign_key_checks. Either stamp is made
-// strictly later than any stamp the process made before (nextStamp).
+// session's time zone, and @@foreign_key_checks; on PostgreSQL see
+// pgCascadeSession. Every stamp is made strictly later than any stamp the
+// process made before (nextStamp).
 func (c *conn) cascadeSession(ctx context.Context) (cascadeSession, error) {
 	var s cascadeSession
 	switch c.rw.d {
@@ -474,7 +475,8 @@ type cascadeTx struct {
 
 // beginCascade starts the cascade's transaction: a savepoint where a
 // transaction is open (and always on SQLite, where a savepoint outside a
-// transaction is one), else a transaction of its own.
+// transaction is one), else a transaction of its own. On PostgreSQL,
+// outside BeginTx, the server is asked (pgBeginCascade).
 func (c *conn) beginCascade(ctx context.Context) (*cascadeTx, error) {
 	if !c.inTx && c.rw.d == dialectPostgres {
 		return c.pgBeginCascade(ctx)
