@@ -207,11 +207,8 @@ func (c *cascade) build(m *schemaModel) *cascadeGraph {
 		}
 	}
 	for name, st := range g.related {
-		if !c.mysql {
-			break
-		}
 		if t := m.tables[name]; t != nil {
-			if col := t.column(st.column); col != nil && secondsOnly(col.typ) {
+			if col := t.column(st.column); col != nil && (c.mysql && secondsOnly(col.typ) || col.coarse) {
 				g.coarse[name] = col.typ
 			}
 		}

@@ -221,13 +221,28 @@ func (g *cascadeGraph) checkPrecision(reach []*relation) error {
 					Fix:    "use softdelete.WithoutCascade(ctx) and delete the children yourself, or declare the relation's tables with time markers"}
 			}
 			if typ := g.coarse[t.name]; typ != "" {
-				return &RefusedError{Table: t.name,
-					Reason: fmt.Sprintf("its deleted column %s is %s, whole seconds, so a cascade could not tell the rows of this DELETE from those of another DELETE in the same second", t.column, strings.ToUpper(typ)),
-					Fix:    fmt.Sprintf("ALTER TABLE %s MODIFY %s %s; or use softdelete.WithoutCascade(ctx) and delete the children yourself", t.name, t.column, mysqlMarkerDDL)}
+				return coarseRefusal(t, typ)
 			}
 		}
 	}
 	return nil
+}
+
+// coarseRefusal refuses a cascade through t, whose marker type typ holds
+// less than microseconds.
+func coarseRefusal(t *softTable, typ string) error {
+	if strings.Contains(typ, "time zone") { // PostgreSQL: timestamp(p) with or without time zone
+		to := "timestamp(6)"
+		if strings.Contains(typ, "with time zone") {
+			to = "timestamptz(6)"
+		}
+		return &RefusedError{Table: t.name,
+			Reason: fmt.Sprintf("its deleted column %s is a %s of less than microseconds, which would round the cascade's stamp: its children could not be found by it, nor told from those of another DELETE", t.column, typ),
+			Fix:    fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s; or use softdelete.WithoutCascade(ctx) and delete the children yourself", t.name, t.column, to)}
+	}
+	return &RefusedError{Table: t.name,
+		Reason: fmt.Sprintf("its deleted column %s is %s, whole seconds, so a cascade could not tell the rows of this DELETE from those of another DELETE in the same second", t.column, strings.ToUpper(typ)),
+		Fix:    fmt.Sprintf("ALTER TABLE %s MODIFY %s %s; or use softdelete.WithoutCascade(ctx) and delete the children yourself", t.name, t.column, mysqlMarkerDDL)}
 }
 
 // followCascade stamps, level by level, the live children of the rows

@@ -345,3 +345,29 @@ func pgRawOutcome(t *testing.T, raw *sql.DB, q string) error {
 	_, err = tx.Exec("SET CONSTRAINTS ALL IMMEDIATE")
 	return err
 }
+
+// A marker of less than microseconds (timestamp(0), Laravel's default)
+// would round the cascade's stamp, and its steps would find no parent row
+// by it: the cascade is refused with the ALTER TABLE that fixes it, and
+// Restore restores the matching rows.
+func TestPostgresCascadeNeedsMicroseconds(t *testing.T) {
+	raw, db := pgCascadeOpen(t, "pgx", "users,posts", "",
+		"CREATE TABLE users (id int PRIMARY KEY, deleted_at timestamp(0))",
+		"CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users ON DELETE CASCADE, deleted_at timestamptz)",
+		"INSERT INTO users VALUES (1, NULL)", "INSERT INTO posts VALUES (10, 1, NULL)")
+	ctx := context.Background()
+	_, err := db.ExecContext(ctx, "DELETE FROM users WHERE id = 1")
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "ALTER TABLE users ALTER COLUMN deleted_at TYPE timestamp(6)") {
+		t.Fatalf("cascade through a timestamp(0) marker: %v; want a refusal with the ALTER TABLE", err)
+	}
+	if got := pgDeleted(t, raw, "users", "posts"); got != "users= posts=" {
+		t.Errorf("after the refusal: %s; want nothing deleted", got)
+	}
+	cexec(t, WithoutCascade(ctx), db, "DELETE FROM users WHERE id = 1")
+	if _, err := Restore(ctx, db, "users", "id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := pgDeleted(t, raw, "users", "posts"); got != "users= posts=" {
+		t.Errorf("after Restore: %s; want user 1 back", got)
+	}
+}

@@ -29,7 +29,10 @@ func (c *conn) restoreExact(ctx context.Context, g *cascadeGraph, m *mode, query
 		return nil, true, err
 	}
 	rels := g.active(sess.enforced)
-	if len(reachable(rels, []*softTable{t})) == 0 {
+	// No relation to follow; or a marker that would round the token
+	// (whole seconds), where no cascade could have run: the matching rows
+	// only, as Restore does without relations.
+	if reach := reachable(rels, []*softTable{t}); len(reach) == 0 || g.checkPrecision(reach) != nil {
 		return nil, false, nil
 	}
 	named := query[len(restoreVerb) : len(restoreVerb)+len(t.name)] // the table as the caller wrote it

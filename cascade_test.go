@@ -531,6 +531,15 @@ func TestMySQLCascadeNeedsMicroseconds(t *testing.T) {
 	if _, err := m.DB.ExecContext(WithoutCascade(ctx), "DELETE FROM users WHERE id = 1"); err != nil {
 		t.Errorf("WithoutCascade: %v", err)
 	}
+	// Restore brings the row back (the matching rows only: a token of
+	// microseconds would be rounded in the column, and no cascade could
+	// have run through it).
+	if _, err := Restore(ctx, m.DB, "users", "id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Raw.QueryRow("SELECT count(*) FROM users WHERE deleted_at IS NOT NULL").Scan(&n); err != nil || n != 0 {
+		t.Errorf("after Restore: %d users deleted, %v; want none", n, err)
+	}
 }
 
 func TestContainsDelete(t *testing.T) {

@@ -470,6 +470,10 @@ type columnSchema struct {
 	def        string // that default, as the database reports it
 	extra      string // MySQL: EXTRA (auto_increment, on update ...)
 	generated  string // the generation expression of a generated column, or ""
+	// coarse: a time type that holds less than microseconds
+	// (PostgreSQL's timestamp(p), p < 6), so that a cascade's stamp
+	// would be rounded.
+	coarse bool
 }
 
 // indexSchema is one index.

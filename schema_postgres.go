@@ -25,7 +25,10 @@ func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable
 	if err := readPostgresColumns(ctx, q, m, in); err != nil {
 		return nil, err
 	}
-	return m, readPostgresForeignKeys(ctx, q, m, in)
+	if err := readPostgresForeignKeys(ctx, q, m, in); err != nil {
+		return nil, err
+	}
+	return m, readPostgresCoarseTimes(ctx, q, m, in)
 }
 
 // readPostgresColumns reads the listed tables' columns, and the
@@ -99,5 +102,29 @@ func readPostgresForeignKeys(ctx context.Context, q *metaQueryer, m *schemaModel
 		fks[i].deferred = deferred[[2]string{fks[i].table, fks[i].name}]
 	}
 	m.addForeignKeys(fks)
+	return nil
+}
+
+// readPostgresCoarseTimes marks the time columns of the listed tables
+// that hold less than microseconds (timestamp(0), timestamptz(3)): a
+// cascade's stamp would be rounded there, and its steps, which find the
+// parent rows by their stamp, would find none (cascade.build).
+func readPostgresCoarseTimes(ctx context.Context, q *metaQueryer, m *schemaModel, in string) error {
+	rows, err := q.query(ctx, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"+
+		" AND table_name IN ("+in+") AND data_type LIKE 'timestamp%' AND datetime_precision < 6 ORDER BY table_name, column_name")
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t := m.table(r[0].s)
+		if t == nil {
+			continue
+		}
+		for i := range t.columns {
+			if t.columns[i].name == r[1].s {
+				t.columns[i].coarse = true
+			}
+		}
+	}
 	return nil
 }
