@@ -61,7 +61,8 @@ func cascadeOpenPG(t *testing.T, c *cascadeDB, drv, typ, params string) []string
 
 // TestDifferentialCascadePostgres runs the foreign-key differential
 // (diff_cascade_test.go) on PostgreSQL, the schemas through pgx and lib/pq
-// in turn, with timestamp and timestamptz markers and, besides CASCADE,
+// in turn (in a session TimeZone west of UTC), with timestamp and
+// timestamptz markers and, besides CASCADE,
 // RESTRICT, NO ACTION and SET NULL, NO ACTION keys INITIALLY DEFERRED.
 // SOFTDELETE_DIFF_CASCADE_PG_N sets the size (default 300).
 func TestDifferentialCascadePostgres(t *testing.T) {
@@ -82,7 +83,7 @@ func TestDifferentialCascadePostgres(t *testing.T) {
 	defer oracle.Close()
 	oracle.SetMaxOpenConns(1)
 	runCascadeDifferential(t, &cdBackend{name: "postgres", drivers: []string{"pgx", "postgres"}, pg: true, drop: true,
-		softDSN: func(int) string { return softEnv.dsn },
+		softDSN: func(int) string { return softEnv.dsn + "&timezone=America/New_York" },
 		oracle:  func(int) *sql.DB { return oracle }}, n, seed)
 }
 
