@@ -49,8 +49,10 @@ type Mode struct {
 	// Stamp, when not "", is the SQL literal a soft DELETE writes into the
 	// deleted column instead of Config.Now, and the value Restore's UPDATE
 	// sets it to instead of NULL ('2026-11-30 10:50:54.123456+00:00'): the
-	// one stamp of a cascading DELETE, or an exact restore's token. The
-	// root package never caches such a call.
+	// one stamp of a cascading DELETE, or an exact restore's token. It
+	// is a time: a table whose marker is not one (a number, a flag) is
+	// stamped as usual, and still listed in Stamped (the root package then
+	// refuses the cascade). The root package never caches such a call.
 	Stamp string
 	// Stamped is filled by the engine under a Stamp: the soft-delete
 	// tables (lower case) whose rows the rewrite stamps, in order.
