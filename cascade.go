@@ -36,10 +36,18 @@ type RestrictedError struct {
 	Table      string // the table the DELETE targets (or that the cascade reached)
 	Child      string // the table whose live rows reference them
 	Constraint string // the foreign key, as the schema names it
+	// Deferred: the key is INITIALLY DEFERRED (PostgreSQL), so the raw
+	// DELETE would have failed at COMMIT instead; softdelete checks at the
+	// end of the DELETE, as it cannot wait for the COMMIT.
+	Deferred bool
 }
 
 // Error names the tables, the foreign key and the ways out.
 func (e *RestrictedError) Error() string {
+	if e.Deferred {
+		return fmt.Sprintf("softdelete: cannot soft-delete rows of %s: live rows of %s still reference them through foreign key %s (ON DELETE NO ACTION, INITIALLY DEFERRED), which the raw DELETE would fail at COMMIT and softdelete checks at the end of the DELETE; nothing was changed. Delete those %s rows first, or use softdelete.WithoutCascade(ctx) to stamp the rows anyway",
+			e.Table, e.Child, e.Constraint, e.Child)
+	}
 	return fmt.Sprintf("softdelete: cannot soft-delete rows of %s: live rows of %s still reference them through foreign key %s (ON DELETE RESTRICT/NO ACTION), as a raw DELETE would fail; nothing was changed. Delete those %s rows first, or use softdelete.WithoutCascade(ctx) to stamp the rows anyway",
 		e.Table, e.Child, e.Constraint, e.Child)
 }
@@ -79,6 +87,7 @@ type relation struct {
 	action        onDelete
 	actionText    string // as the schema says it, for messages
 	declared      bool   // read from the schema: followed only where the database enforces it
+	deferred      bool   // checked at commit by the database (PostgreSQL's INITIALLY DEFERRED)
 	// immediate: the key is checked row by row as the raw DELETE goes
 	// (RESTRICT; NO ACTION on MySQL, where it means the same), so a child
 	// that the same statement deletes still stops it; SQLite checks NO
@@ -91,6 +100,7 @@ type relation struct {
 type cascade struct {
 	tables *tableSet
 	mysql  bool        // marker types have a precision (DATETIME vs DATETIME(6))
+	pg     bool        // every key is checked at the end of the statement
 	extra  []*relation // Config.Cascade
 	graph  atomic.Pointer[cascadeGraph]
 
@@ -107,7 +117,7 @@ const maxRememberedTargets = 4096
 // when there is nothing to follow: foreign_keys=ignore, or check=off
 // (no schema is read) without cascade= relations.
 func newCascade(cfg Config, rw *rewriter) (*cascade, error) {
-	c := &cascade{tables: rw.tables, mysql: rw.d == dialectMySQL, targets: map[string]probeResult{}}
+	c := &cascade{tables: rw.tables, mysql: rw.d == dialectMySQL, pg: rw.d == dialectPostgres, targets: map[string]probeResult{}}
 	switch strings.ToLower(cfg.ForeignKeys) {
 	case "", "follow":
 	case "ignore":
@@ -188,17 +198,17 @@ func (c *cascade) build(m *schemaModel) *cascadeGraph {
 	for _, t := range m.tables {
 		for _, fk := range t.foreignKeys {
 			if r := declaredRelation(m, c.tables, fk); r != nil {
-				r.immediate = strings.EqualFold(fk.onDelete, "RESTRICT") || c.mysql && r.action == onDeleteRestrict
+				// PostgreSQL runs the checks of RESTRICT and NO ACTION keys
+				// alike, as triggers at the end of the statement (a
+				// DEFERRED key at commit: see cascade_postgres.go).
+				r.immediate = !c.pg && (strings.EqualFold(fk.onDelete, "RESTRICT") || c.mysql && r.action == onDeleteRestrict)
 				g.add(r)
 			}
 		}
 	}
 	for name, st := range g.related {
-		if !c.mysql {
-			break
-		}
 		if t := m.tables[name]; t != nil {
-			if col := t.column(st.column); col != nil && secondsOnly(col.typ) {
+			if col := t.column(st.column); col != nil && (c.mysql && secondsOnly(col.typ) || col.coarse) {
 				g.coarse[name] = col.typ
 			}
 		}
@@ -243,7 +253,7 @@ func declaredRelation(m *schemaModel, ts *tableSet, fk foreignKey) *relation {
 		return nil
 	}
 	return &relation{name: fk.name, child: child, parent: parent, childName: ct.name, parentName: pt.name,
-		childCols: fk.columns, parentCols: refCols, action: parseOnDelete(fk.onDelete), actionText: strings.ToUpper(fk.onDelete), declared: true}
+		childCols: fk.columns, parentCols: refCols, action: parseOnDelete(fk.onDelete), actionText: strings.ToUpper(fk.onDelete), declared: true, deferred: fk.deferred}
 }
 
 // primaryKey returns the columns of a table's primary key; "rowid" where

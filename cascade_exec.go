@@ -33,6 +33,25 @@ func (c *conn) cascadeExec(ctx context.Context, query string, args []driver.Name
 	if m.restore != "" {
 		return c.restoreExact(ctx, g, m, query, args)
 	}
+	targets, done, err := c.cascadeTargets(g, m, query)
+	if !done || err != nil {
+		return nil, done, err
+	}
+	var res driver.Result
+	err = c.deleteCascading(ctx, g, m, query, args, targets, func(ctx context.Context, out string, args []driver.NamedValue) (err error) {
+		res, err = c.execRaw(ctx, out, args)
+		return err
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	return res, true, nil
+}
+
+// cascadeTargets returns the soft-delete tables a DELETE text stamps when
+// one of them is in a relation; done is false when none is (or the text
+// is no DELETE).
+func (c *conn) cascadeTargets(g *cascadeGraph, m *mode, query string) ([]*softTable, bool, error) {
 	if !containsDelete(query) {
 		return nil, false, nil
 	}
@@ -44,9 +63,12 @@ func (c *conn) cascadeExec(ctx context.Context, query string, args []driver.Name
 		return nil, true, &RefusedError{Table: p.targets[0].name, Reason: "a soft DELETE that follows foreign keys must be the only statement of its text",
 			Fix: "send the DELETE alone, or use softdelete.WithoutCascade(ctx) to stamp its own rows only"}
 	}
-	res, err := c.deleteCascading(ctx, g, m, query, args, p.targets)
-	return res, true, err
+	return p.targets, true, nil
 }
+
+// cascadeRun runs the DELETE's own statement, rewritten with the stamp:
+// Exec, or Query with its rows read whole (cascade_query.go).
+type cascadeRun func(ctx context.Context, out string, args []driver.NamedValue) error
 
 // containsDelete reports whether q contains "delete" in any case (a byte
 // |0x20 folds ASCII letters; the other bytes it maps never spell it).
@@ -126,44 +148,41 @@ func (g *cascadeGraph) active(enforced bool) map[string][]*relation {
 // deleteCascading stamps the DELETE's rows and, through the relations,
 // their children with one stamp, in one transaction; a RESTRICT child or
 // a SET NULL one undoes it all.
-func (c *conn) deleteCascading(ctx context.Context, g *cascadeGraph, m *mode, query string, args []driver.NamedValue, targets []*softTable) (driver.Result, error) {
+func (c *conn) deleteCascading(ctx context.Context, g *cascadeGraph, m *mode, query string, args []driver.NamedValue, targets []*softTable, run cascadeRun) error {
 	sess, err := c.cascadeSession(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rels := g.active(sess.enforced)
 	reach := reachable(rels, targets)
 	o := newStampOverride(sqlString(sess.stamp))
 	out, _, actor, err := c.rw.engine.rewriteText(query, m.withStamp(o))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if actor.takes() {
 		if args, err = c.insertActor(ctx, args, actor); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(reach) == 0 {
-		return c.execRaw(ctx, out, args)
+		return run(ctx, out, args)
 	}
 	if err := g.checkPrecision(reach); err != nil {
-		return nil, err
+		return err
 	}
 	tx, err := c.beginCascade(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res, err := c.execRaw(ctx, out, args)
+	err = run(ctx, out, args)
 	if err == nil {
 		err = c.checkImmediate(ctx, rels, targets, o.literal)
 	}
 	if err == nil {
 		err = c.followCascade(ctx, rels, targets, o.literal)
 	}
-	if err := tx.end(ctx, err); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return tx.end(ctx, err)
 }
 
 // reachable returns the relations a DELETE of targets can reach.
@@ -202,13 +221,28 @@ func (g *cascadeGraph) checkPrecision(reach []*relation) error {
 					Fix:    "use softdelete.WithoutCascade(ctx) and delete the children yourself, or declare the relation's tables with time markers"}
 			}
 			if typ := g.coarse[t.name]; typ != "" {
-				return &RefusedError{Table: t.name,
-					Reason: fmt.Sprintf("its deleted column %s is %s, whole seconds, so a cascade could not tell the rows of this DELETE from those of another DELETE in the same second", t.column, strings.ToUpper(typ)),
-					Fix:    fmt.Sprintf("ALTER TABLE %s MODIFY %s %s; or use softdelete.WithoutCascade(ctx) and delete the children yourself", t.name, t.column, mysqlMarkerDDL)}
+				return coarseRefusal(t, typ)
 			}
 		}
 	}
 	return nil
+}
+
+// coarseRefusal refuses a cascade through t, whose marker type typ holds
+// less than microseconds.
+func coarseRefusal(t *softTable, typ string) error {
+	if strings.Contains(typ, "time zone") { // PostgreSQL: timestamp(p) with or without time zone
+		to := "timestamp(6)"
+		if strings.Contains(typ, "with time zone") {
+			to = "timestamptz(6)"
+		}
+		return &RefusedError{Table: t.name,
+			Reason: fmt.Sprintf("its deleted column %s is a %s of less than microseconds, which would round the cascade's stamp: its children could not be found by it, nor told from those of another DELETE", t.column, typ),
+			Fix:    fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s; or use softdelete.WithoutCascade(ctx) and delete the children yourself", t.name, t.column, to)}
+	}
+	return &RefusedError{Table: t.name,
+		Reason: fmt.Sprintf("its deleted column %s is %s, whole seconds, so a cascade could not tell the rows of this DELETE from those of another DELETE in the same second", t.column, strings.ToUpper(typ)),
+		Fix:    fmt.Sprintf("ALTER TABLE %s MODIFY %s %s; or use softdelete.WithoutCascade(ctx) and delete the children yourself", t.name, t.column, mysqlMarkerDDL)}
 }
 
 // followCascade stamps, level by level, the live children of the rows
@@ -280,7 +314,7 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 	if r.action == onDeleteCascade {
 		return nil
 	}
-	col := "sd_c." + quoteIdent(r.child.column)
+	col := "sd_c." + c.quoteIdent(r.child.column)
 	children := col + " IS NULL"
 	if stamped {
 		children = col + " = " + stamp
@@ -289,8 +323,12 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 	if c.rw.d == dialectSQLite {
 		join = " CROSS JOIN " // SQLite's way to keep the order
 	}
-	rows, err := c.queryRaw(ctx, "SELECT 1 FROM "+quoteIdent(r.parentName)+" AS sd_p"+join+quoteIdent(r.childName)+" AS sd_c ON "+
-		joinOn(r, "sd_c.", "sd_p.")+" WHERE "+children+" AND sd_p."+quoteIdent(r.parent.column)+" = "+stamp+" LIMIT 1", nil)
+	q := "SELECT 1 FROM " + quoteIdent(r.parentName) + " AS sd_p" + join + quoteIdent(r.childName) + " AS sd_c ON " +
+		joinOn(r, "sd_c.", "sd_p.") + " WHERE " + children + " AND sd_p." + quoteIdent(r.parent.column) + " = " + stamp + " LIMIT 1"
+	if c.rw.d == dialectPostgres {
+		q = pgCheckSQL(r, children, stamp)
+	}
+	rows, err := c.queryRaw(ctx, q, nil)
 	if err != nil {
 		return fmt.Errorf("softdelete: checking the children in %s through %s: %w", r.childName, r.name, err)
 	}
@@ -298,7 +336,7 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 		return nil
 	}
 	if r.action == onDeleteRestrict {
-		return &RestrictedError{Table: r.parentName, Child: r.childName, Constraint: r.name}
+		return &RestrictedError{Table: r.parentName, Child: r.childName, Constraint: r.name, Deferred: r.deferred}
 	}
 	return &RefusedError{Table: r.parentName,
 		Reason: fmt.Sprintf("live rows of %s reference the rows it would delete through foreign key %s ON DELETE %s: a soft DELETE cannot change them as the database would, and a restore could not undo it", r.childName, r.name, r.actionText),
@@ -310,7 +348,10 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 // their parent's deleted column equals parentStamp.
 func (c *conn) stepSQL(r *relation, set, cond, parentStamp string) string {
 	col, pcol := quoteIdent(r.child.column), quoteIdent(r.parent.column)
-	if c.rw.d == dialectSQLite {
+	switch c.rw.d {
+	case dialectPostgres:
+		return pgStepSQL(r, set, cond, parentStamp)
+	case dialectSQLite:
 		// IN, not EXISTS: SQLite then reads the children through an index
 		// on their key where there is one.
 		return "UPDATE " + quoteIdent(r.childName) + " SET " + col + " = " + set + " WHERE " + col + " " + cond +
@@ -338,13 +379,16 @@ func colList(cols []string, prefix string) string {
 }
 
 // joinOn is the condition that joins a child row to its parent.
-func joinOn(r *relation, child, parent string) string {
+func joinOn(r *relation, child, parent string) string { return joinOnQ(quoteIdent, r, child, parent) }
+
+// joinOnQ is joinOn with names quoted by quote.
+func joinOnQ(quote func(string) string, r *relation, child, parent string) string {
 	var b strings.Builder
 	for i := range r.childCols {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		b.WriteString(child + quoteIdent(r.childCols[i]) + " = " + parent + quoteIdent(r.parentCols[i]))
+		b.WriteString(child + quote(r.childCols[i]) + " = " + parent + quote(r.parentCols[i]))
 	}
 	return b.String()
 }
@@ -352,11 +396,20 @@ func joinOn(r *relation, child, parent string) string {
 // quoteIdent quotes a name with backquotes, which MySQL and SQLite read.
 func quoteIdent(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
+// quoteIdent quotes a name as the connection's dialect reads it.
+func (c *conn) quoteIdent(name string) string {
+	if c.rw.d == dialectPostgres {
+		return pgQuoteIdent(name)
+	}
+	return quoteIdent(name)
+}
+
 // cascadeSession is what a cascade asks its connection first: a fresh
 // stamp and whether the database enforces declared foreign keys.
 type cascadeSession struct {
 	stamp    string // the stamp's text, unquoted
 	at       time.Time
+	layout   string // how stamps are written: stampLayout, or pgStampLayout
 	enforced bool
 }
 
@@ -366,18 +419,22 @@ const stampLayout = "2006-01-02 15:04:05.000000"
 // cascadeSession reads the connection's state. On SQLite the stamp is the
 // process's UTC clock (SQLite's 'now' is UTC too) and PRAGMA foreign_keys
 // tells enforcement; on MySQL the server's now= expression, in the
-// session's time zone, and @@foreign_key_checks. Either stamp is made
-// strictly later than any stamp the process made before (nextStamp).
+// session's time zone, and @@foreign_key_checks; on PostgreSQL see
+// pgCascadeSession. Every stamp is made strictly later than any stamp the
+// process made before (nextStamp).
 func (c *conn) cascadeSession(ctx context.Context) (cascadeSession, error) {
 	var s cascadeSession
-	if c.rw.d == dialectSQLite {
+	switch c.rw.d {
+	case dialectPostgres:
+		return c.pgCascadeSession(ctx)
+	case dialectSQLite:
 		rows, err := c.queryRaw(ctx, "PRAGMA foreign_keys", nil)
 		if err != nil {
 			return s, fmt.Errorf("softdelete: cascade: reading PRAGMA foreign_keys: %w", err)
 		}
 		s.enforced = len(rows) > 0 && rows[0][0] == "1"
 		s.at = nextStamp(time.Now().UTC())
-	} else {
+	default:
 		rows, err := c.queryRaw(ctx, "SELECT "+sqlparser.String(c.rw.now)+", @@foreign_key_checks", nil)
 		if err != nil {
 			return s, fmt.Errorf("softdelete: cascade: reading the stamp: %w", err)
@@ -390,14 +447,16 @@ func (c *conn) cascadeSession(ctx context.Context) (cascadeSession, error) {
 		s.at = nextStamp(t)
 		c.textTx = c.serverInTransaction(ctx)
 	}
-	s.stamp = s.at.Format(stampLayout)
+	s.layout = stampLayout
+	s.stamp = s.at.Format(s.layout)
 	return s, nil
 }
 
-// next returns a further stamp, later than every one made so far.
+// next returns a further stamp, later than every one made so far, in the
+// session's offset.
 func (s *cascadeSession) next() string {
-	s.at = nextStamp(s.at)
-	return s.at.Format(stampLayout)
+	s.at = nextStamp(s.at).In(s.at.Location())
+	return s.at.Format(s.layout)
 }
 
 // stampClock makes stamps strictly increasing in the process.
@@ -431,8 +490,12 @@ type cascadeTx struct {
 
 // beginCascade starts the cascade's transaction: a savepoint where a
 // transaction is open (and always on SQLite, where a savepoint outside a
-// transaction is one), else a transaction of its own.
+// transaction is one), else a transaction of its own. On PostgreSQL,
+// outside BeginTx, the server is asked (pgBeginCascade).
 func (c *conn) beginCascade(ctx context.Context) (*cascadeTx, error) {
+	if !c.inTx && c.rw.d == dialectPostgres {
+		return c.pgBeginCascade(ctx)
+	}
 	if c.inTx || c.textTx || c.rw.d == dialectSQLite {
 		_, err := c.execRaw(ctx, "SAVEPOINT "+savepointName, nil)
 		return &cascadeTx{c: c}, err

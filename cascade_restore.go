@@ -29,7 +29,10 @@ func (c *conn) restoreExact(ctx context.Context, g *cascadeGraph, m *mode, query
 		return nil, true, err
 	}
 	rels := g.active(sess.enforced)
-	if len(reachable(rels, []*softTable{t})) == 0 {
+	// No relation to follow; or a marker that would round the token
+	// (whole seconds), where no cascade could have run: the matching rows
+	// only, as Restore does without relations.
+	if reach := reachable(rels, []*softTable{t}); len(reach) == 0 || g.checkPrecision(reach) != nil {
 		return nil, false, nil
 	}
 	named := query[len(restoreVerb) : len(restoreVerb)+len(t.name)] // the table as the caller wrote it
@@ -67,6 +70,9 @@ func (c *conn) restoreStamps(ctx context.Context, m *mode, t *softTable, named, 
 // Restore's condition matches, as text.
 func (c *conn) matchingStamps(ctx context.Context, m *mode, t *softTable, named, where string, args []driver.NamedValue) ([]string, error) {
 	q := "SELECT DISTINCT CAST(" + t.column + " AS CHAR) FROM " + named
+	if c.rw.d == dialectPostgres { // the text with the offset, which a timestamptz needs to be one instant
+		q = "SELECT DISTINCT to_char(" + t.column + ", '" + pgStampFormat + "') FROM " + named
+	}
 	if where != "" {
 		q += " WHERE " + where
 	}
@@ -144,8 +150,8 @@ func (c *conn) clearToken(ctx context.Context, marked []markedTable, token strin
 			continue
 		}
 		done[mt.t.name] = true
-		col := quoteIdent(mt.t.column)
-		res, err := c.execRaw(ctx, "UPDATE "+quoteIdent(mt.name)+" SET "+col+" = NULL WHERE "+col+" = "+token, nil)
+		col := c.quoteIdent(mt.t.column)
+		res, err := c.execRaw(ctx, "UPDATE "+c.quoteIdent(mt.name)+" SET "+col+" = NULL WHERE "+col+" = "+token, nil)
 		if err != nil {
 			return 0, fmt.Errorf("softdelete: Restore: un-deleting %s: %w", mt.name, err)
 		}

@@ -53,6 +53,44 @@ type cascadeDB struct {
 	dialect string
 	DB, Raw *sql.DB
 	open    func(keys string) *sql.DB // another softdelete handle, with extra DSN keys
+	pg      bool                      // PostgreSQL: $N placeholders, ::text
+}
+
+// cascadeOpeners open the fixture on more servers (cascade_pg_test.go,
+// -tags postgres), by dialect name: they set c.Raw and c.open and return
+// the DDL.
+var cascadeOpeners = map[string]func(t *testing.T, c *cascadeDB) []string{}
+
+// ph writes q's ? placeholders as the fixture's server reads them.
+func (c *cascadeDB) ph(q string) string {
+	if !c.pg {
+		return q
+	}
+	return dollarPlaceholders(q)
+}
+
+// dollarPlaceholders turns each ? of q into $1, $2, ... (the tests' SQL
+// has no ? in strings).
+func dollarPlaceholders(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// asText casts a column to text in the fixture's SQL.
+func (c *cascadeDB) asText(col string) string {
+	if c.pg {
+		return col + "::text"
+	}
+	return "CAST(" + col + " AS CHAR)"
 }
 
 // cascadeOpen creates the fixture on SQLite (foreign keys enforced unless
@@ -84,6 +122,8 @@ func cascadeOpen(t *testing.T, dialect string, fkOff bool, keys string) *cascade
 		for _, q := range cascadeDDL {
 			ddl = append(ddl, fmt.Sprintf(q, "INTEGER", "DATETIME", ""))
 		}
+	} else if open := cascadeOpeners[dialect]; open != nil {
+		ddl = open(t, c)
 	} else {
 		m := mysqlOpen(t, cascadeTables, "")
 		c.Raw = m.Raw
@@ -113,13 +153,21 @@ func cascadeOpen(t *testing.T, dialect string, fkOff bool, keys string) *cascade
 func cascadeDialects(t *testing.T, f func(t *testing.T, dialect string)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, "sqlite") })
 	t.Run("mysql", func(t *testing.T) { mysqlBaseConfig(t); f(t, "mysql") })
+	names := make([]string, 0, len(cascadeOpeners))
+	for name := range cascadeOpeners {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { f(t, name) })
+	}
 }
 
 // deletedIDs returns the ids of a table's deleted rows, grouped by stamp:
 // "1,10,11|2" lists the ids of each stamp, stamps in order.
 func (c *cascadeDB) deletedIDs(t *testing.T, table string) string {
 	t.Helper()
-	rows, err := c.Raw.Query("SELECT id, CAST(deleted_at AS CHAR) FROM " + table + " WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id")
+	rows, err := c.Raw.Query("SELECT id, " + c.asText("deleted_at") + " FROM " + table + " WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +195,7 @@ func (c *cascadeDB) deletedIDs(t *testing.T, table string) string {
 func (c *cascadeDB) stampOf(t *testing.T, table string, id int) string {
 	t.Helper()
 	var s sql.NullString
-	if err := c.Raw.QueryRow("SELECT CAST(deleted_at AS CHAR) FROM "+table+" WHERE id = ?", id).Scan(&s); err != nil {
+	if err := c.Raw.QueryRow("SELECT "+c.asText("deleted_at")+" FROM "+table+" WHERE id = "+c.ph("?"), id).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s.String
@@ -169,7 +217,7 @@ func TestCascadeDeleteDepth3MixedActions(t *testing.T) {
 		ctx := context.Background()
 		// Like 1000 still references comment 102 of post 11 of user 1:
 		// RESTRICT stops the DELETE, and nothing changes.
-		_, err := c.DB.ExecContext(ctx, "DELETE FROM users WHERE id = ?", 1)
+		_, err := c.DB.ExecContext(ctx, c.ph("DELETE FROM users WHERE id = ?"), 1)
 		var re *RestrictedError
 		if !errors.As(err, &re) || !errors.Is(err, ErrRestricted) || re.Child != "likes" || !strings.Contains(err.Error(), "likes") {
 			t.Fatalf("DELETE of user 1 with a live like: %v; want a RestrictedError naming likes", err)
@@ -182,7 +230,7 @@ func TestCascadeDeleteDepth3MixedActions(t *testing.T) {
 		}
 		// Now user 1 goes with posts 10, 11, comments 100, 101, 104, 102
 		// and, through parent_id, 103 of user 2's post: one stamp.
-		if n := cexec(t, ctx, c.DB, "DELETE FROM users WHERE id = ?", 1); n != 1 {
+		if n := cexec(t, ctx, c.DB, c.ph("DELETE FROM users WHERE id = ?"), 1); n != 1 {
 			t.Errorf("RowsAffected = %d; want 1, the DELETE's own target", n)
 		}
 		if got, want := c.state(t), "users=1 posts=10,11 comments=100,101,102,103,104 likes=1000 profiles="; got != want {
@@ -240,11 +288,11 @@ func TestCascadeRestoreIsExact(t *testing.T) {
 		// Comment A (104) first, then its post P (10), which cascades to
 		// 100, 101 and, through parent_id, 103.
 		cexec(t, ctx, c.DB, "DELETE FROM comments WHERE id = 104")
-		cexec(t, ctx, c.DB, "DELETE FROM posts WHERE id = ?", 10)
+		cexec(t, ctx, c.DB, c.ph("DELETE FROM posts WHERE id = ?"), 10)
 		if got, want := c.deletedIDs(t, "comments"), "104|100,101,103"; got != want {
 			t.Fatalf("deleted comments by stamp: %s; want %s", got, want)
 		}
-		res, err := Restore(ctx, c.DB, "posts", "id = ?", 10)
+		res, err := Restore(ctx, c.DB, "posts", c.ph("id = ?"), 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +307,7 @@ func TestCascadeRestoreIsExact(t *testing.T) {
 		cexec(t, ctx, c.DB, "DELETE FROM likes")
 		cexec(t, ctx, c.DB, "DELETE FROM posts WHERE id = 11")
 		cexec(t, ctx, c.DB, "DELETE FROM users WHERE id = 1")
-		if _, err := Restore(ctx, c.DB, "users", "name = ?", "ann"); err != nil {
+		if _, err := Restore(ctx, c.DB, "users", c.ph("name = ?"), "ann"); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := c.state(t), "users= posts=11 comments=104|102 likes=1000 profiles="; got != want {
@@ -317,7 +365,7 @@ func TestCascadeInCallersTransaction(t *testing.T) {
 			t.Errorf("after the rollback: %s; want %s", got, want)
 		}
 		// A prepared DELETE cascades too.
-		st, err := c.DB.PrepareContext(ctx, "DELETE FROM posts WHERE id = ?")
+		st, err := c.DB.PrepareContext(ctx, c.ph("DELETE FROM posts WHERE id = ?"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,9 +429,9 @@ func TestCascadeConcurrentOverlappingTrees(t *testing.T) {
 		const n = 40
 		for i := 0; i < n; i++ {
 			u, p := 100+i, 1000+i
-			cexec(t, ctx, c.Raw, "INSERT INTO users (id, name) VALUES (?, 'u')", u)
-			cexec(t, ctx, c.Raw, "INSERT INTO posts (id, user_id) VALUES (?, ?), (?, ?)", p, u, p+n, u)
-			cexec(t, ctx, c.Raw, "INSERT INTO comments (id, post_id, parent_id) VALUES (?, ?, NULL), (?, ?, ?)", 10*p, p, 10*p+1, p+n, 10*p)
+			cexec(t, ctx, c.Raw, c.ph("INSERT INTO users (id, name) VALUES (?, 'u')"), u)
+			cexec(t, ctx, c.Raw, c.ph("INSERT INTO posts (id, user_id) VALUES (?, ?), (?, ?)"), p, u, p+n, u)
+			cexec(t, ctx, c.Raw, c.ph("INSERT INTO comments (id, post_id, parent_id) VALUES (?, ?, NULL), (?, ?, ?)"), 10*p, p, 10*p+1, p+n, 10*p)
 		}
 		var wg sync.WaitGroup
 		errs := make(chan error, 2*n)
@@ -392,9 +440,9 @@ func TestCascadeConcurrentOverlappingTrees(t *testing.T) {
 			go func(g int) {
 				defer wg.Done()
 				for i := 0; i < n; i++ {
-					q, arg := "DELETE FROM users WHERE id = ?", 100+i
+					q, arg := c.ph("DELETE FROM users WHERE id = ?"), 100+i
 					if g == 1 {
-						q, arg = "DELETE FROM posts WHERE id = ?", 1000+i
+						q, arg = c.ph("DELETE FROM posts WHERE id = ?"), 1000+i
 					}
 					if _, err := c.DB.ExecContext(ctx, q, arg); err != nil && !isDeadlock(err) {
 						errs <- err
@@ -424,11 +472,12 @@ func TestCascadeConcurrentOverlappingTrees(t *testing.T) {
 	})
 }
 
-// isDeadlock reports a MariaDB deadlock or lock wait timeout: the
+// isDeadlock reports a MariaDB deadlock or lock wait timeout, or a
+// PostgreSQL deadlock (40P01): the
 // statement was rolled back whole, which the test accepts.
 func isDeadlock(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "1213") || strings.Contains(s, "1205")
+	return strings.Contains(s, "1213") || strings.Contains(s, "1205") || strings.Contains(s, "40P01")
 }
 
 // TestCascadeStampsIncrease checks that stamps are strictly increasing,
@@ -482,6 +531,15 @@ func TestMySQLCascadeNeedsMicroseconds(t *testing.T) {
 	if _, err := m.DB.ExecContext(WithoutCascade(ctx), "DELETE FROM users WHERE id = 1"); err != nil {
 		t.Errorf("WithoutCascade: %v", err)
 	}
+	// Restore brings the row back (the matching rows only: a token of
+	// microseconds would be rounded in the column, and no cascade could
+	// have run through it).
+	if _, err := Restore(ctx, m.DB, "users", "id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Raw.QueryRow("SELECT count(*) FROM users WHERE deleted_at IS NOT NULL").Scan(&n); err != nil || n != 0 {
+		t.Errorf("after Restore: %d users deleted, %v; want none", n, err)
+	}
 }
 
 func TestContainsDelete(t *testing.T) {
@@ -528,4 +586,66 @@ func TestMySQLCascadeInTextTransaction(t *testing.T) {
 			t.Errorf("after %s ... ROLLBACK: %d rows still deleted, %d still changed; want the rollback to undo all", begin, deleted, changed)
 		}
 	}
+}
+
+// A soft DELETE ... RETURNING sent through Query (prepared or not)
+// cascades as through Exec, and returns the DELETE's own rows.
+func TestCascadeDeleteReturningThroughQuery(t *testing.T) {
+	cascadeDialects(t, func(t *testing.T, dialect string) {
+		if dialect == "mysql" {
+			t.Skip("MariaDB has no UPDATE ... RETURNING: a soft DELETE ... RETURNING is refused there")
+		}
+		c := cascadeOpen(t, dialect, false, "")
+		ctx := context.Background()
+		ids := func(rows *sql.Rows, err error) string {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var id int
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(id))
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := ids(c.DB.QueryContext(ctx, c.ph("DELETE FROM posts WHERE id = ? RETURNING id"), 10)); got != "10" {
+			t.Errorf("RETURNING gave %q; want 10", got)
+		}
+		if got, want := c.state(t), "users= posts=10 comments=100,101,103,104 likes= profiles="; got != want {
+			t.Errorf("after DELETE ... RETURNING through Query: %s; want %s", got, want)
+		}
+		if s := c.stampOf(t, "posts", 10); c.stampOf(t, "comments", 103) != s {
+			t.Errorf("comment 103 stamped %q; want the post's %q", c.stampOf(t, "comments", 103), s)
+		}
+		_, err := c.DB.QueryContext(ctx, "DELETE FROM posts WHERE id = 11 RETURNING id")
+		if !errors.Is(err, ErrRestricted) {
+			t.Errorf("DELETE ... RETURNING of post 11 (a live like): %v; want ErrRestricted", err)
+		}
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := tx.PrepareContext(ctx, c.ph("DELETE FROM posts WHERE id = ? RETURNING id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(st.QueryContext(ctx, 20)); got != "20" {
+			t.Errorf("prepared RETURNING gave %q; want 20", got)
+		}
+		st.Close()
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.state(t), "users= posts=10 comments=100,101,103,104 likes= profiles="; got != want {
+			t.Errorf("after the rolled-back prepared DELETE: %s; want %s", got, want)
+		}
+	})
 }

@@ -232,6 +232,11 @@ func (x connQueryerContext) QueryContext(ctx context.Context, query string, args
 	if err != nil {
 		return nil, err
 	}
+	if x.c.rw.cascade != nil {
+		if rows, done, err := x.c.cascadeQuery(ctx, query, args); done {
+			return rows, err
+		}
+	}
 	if actor.takes() {
 		if args, err = x.c.insertActor(ctx, args, actor); err != nil {
 			return nil, err

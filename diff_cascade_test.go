@@ -41,10 +41,13 @@ type cdFK struct {
 	col, parent, action string
 }
 
-func genCascadeSchema(r *rand.Rand, mysql bool) *cdSchema {
+func genCascadeSchema(r *rand.Rand, b *cdBackend) *cdSchema {
 	s := &cdSchema{}
 	n := 2 + r.Intn(3)
 	actions := []string{"CASCADE", "CASCADE", "CASCADE", "RESTRICT", "NO ACTION", "SET NULL"}
+	if b.pg { // checked at commit: the oracle checks at the end of the statement (SET CONSTRAINTS ALL IMMEDIATE)
+		actions = append(actions, "NO ACTION DEFERRABLE INITIALLY DEFERRED")
+	}
 	for i := 0; i < n; i++ {
 		t := cdTable{name: fmt.Sprintf("t%d", i), rows: 4 + r.Intn(9)}
 		if i > 0 || r.Intn(2) == 0 {
@@ -61,10 +64,13 @@ func genCascadeSchema(r *rand.Rand, mysql bool) *cdSchema {
 
 // ddl returns the CREATE TABLE and INSERT statements; parents' rows are
 // inserted first, and a self-reference points at a lower id.
-func (s *cdSchema) ddl(r *rand.Rand, mysql bool) []string {
+func (s *cdSchema) ddl(r *rand.Rand, b *cdBackend) []string {
 	typ, opts := "DATETIME", ""
-	if mysql {
+	switch {
+	case b.mysql:
 		typ, opts = "DATETIME(6)", " ENGINE=InnoDB"
+	case b.pg:
+		typ = []string{"timestamp", "timestamptz"}[r.Intn(2)]
 	}
 	var out []string
 	rows := map[string]int{}
@@ -137,8 +143,27 @@ type cdEnv struct {
 	schema      *cdSchema
 	soft, orcl  *sql.DB
 	stamps      map[string]bool
-	mysql       bool
+	mysql, pg   bool
 	closeSchema func()
+}
+
+// cdBackend is where the harness runs.
+type cdBackend struct {
+	name    string
+	drivers []string // the inner driver, by schema number in turn
+	mysql   bool     // MariaDB's forms
+	pg      bool     // PostgreSQL: $N placeholders, ::text, deferred keys
+	softDSN func(schema int) string
+	oracle  func(schema int) *sql.DB
+	drop    bool // drop t3..t0 before each schema (one database for all)
+}
+
+// asText casts a column to text.
+func (e *cdEnv) asText(col string) string {
+	if e.pg {
+		return col + "::text"
+	}
+	return "CAST(" + col + " AS CHAR)"
 }
 
 // state returns, per table, the rows softdelete shows (soft) or the
@@ -175,7 +200,7 @@ func (e *cdEnv) stampsNow(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	raw := WithForce(WithIncludeDeleted(ctx))
 	for _, t := range e.schema.tables {
-		rows, err := e.soft.QueryContext(raw, "SELECT id, CAST(deleted_at AS CHAR) FROM "+t.name+" WHERE deleted_at IS NOT NULL")
+		rows, err := e.soft.QueryContext(raw, "SELECT id, "+e.asText("deleted_at")+" FROM "+t.name+" WHERE deleted_at IS NOT NULL")
 		if err != nil {
 			return nil, err
 		}
@@ -224,13 +249,16 @@ func (e *cdEnv) consistent(ctx context.Context) string {
 // isFKError reports the oracle's foreign key failure.
 func isFKError(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "Error 1451")
+	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "Error 1451") || strings.Contains(s, "violates foreign key constraint")
 }
 
 // step runs one statement on both sides and compares; it returns a
 // description of a mismatch, or "".
 func (e *cdEnv) step(ctx context.Context, r *rand.Rand, st *cdStats) string {
 	q, args, table := e.schema.statement(r, e.mysql)
+	if e.pg {
+		q = dollarPlaceholders(q)
+	}
 	st.statements++
 	before, err := e.stampsNow(ctx)
 	if err != nil {
@@ -242,6 +270,9 @@ func (e *cdEnv) step(ctx context.Context, r *rand.Rand, st *cdStats) string {
 	}
 	defer otx.Rollback() //nolint:errcheck
 	_, oErr := otx.ExecContext(ctx, q, args...)
+	if oErr == nil && e.pg { // deferred keys: checked now, as the COMMIT of the statement's own transaction would
+		_, oErr = otx.ExecContext(ctx, "SET CONSTRAINTS ALL IMMEDIATE")
+	}
 	var sErr error
 	if r.Intn(3) == 0 {
 		var ps *sql.Stmt
@@ -367,54 +398,45 @@ func TestDifferentialCascade(t *testing.T) {
 	seed := diffEnvInt(t, "SOFTDELETE_DIFF_SEED", 20261130)
 	t.Run("sqlite", func(t *testing.T) {
 		n := diffEnvInt(t, "SOFTDELETE_DIFF_CASCADE_N", 1500)
-		runCascadeDifferential(t, false, n, seed)
+		dir := t.TempDir()
+		runCascadeDifferential(t, &cdBackend{name: "sqlite", drivers: []string{"sqlite3"},
+			softDSN: func(i int) string { return fmt.Sprintf("file:%s/soft%d.db?_foreign_keys=1&_busy_timeout=5000", dir, i) },
+			oracle: func(i int) *sql.DB {
+				db, err := sql.Open("sqlite3", fmt.Sprintf("file:%s/oracle%d.db?_foreign_keys=1", dir, i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.SetMaxOpenConns(1)
+				return db
+			}}, n, seed)
 	})
 	t.Run("mariadb", func(t *testing.T) {
 		mysqlBaseConfig(t)
 		n := diffEnvInt(t, "SOFTDELETE_DIFF_CASCADE_MYSQL_N", 300)
-		runCascadeDifferential(t, true, n, seed)
+		softDB, oracleDB := mysqlOpen(t, "t0", ""), mysqlOpen(t, "t0", "")
+		runCascadeDifferential(t, &cdBackend{name: "mariadb", drivers: []string{"mysql"}, mysql: true, drop: true,
+			softDSN: func(int) string { return softDB.InnerDSN },
+			oracle:  func(int) *sql.DB { return oracleDB.Raw }}, n, seed)
 	})
 }
 
 // runCascadeDifferential runs n statements over schemas of 40 steps each.
-func runCascadeDifferential(t *testing.T, mysql bool, n, seed int64) {
+func runCascadeDifferential(t *testing.T, b *cdBackend, n, seed int64) {
 	ctx := context.Background()
 	var st cdStats
-	var openSoft, openOracle func(schema int) (*sql.DB, string)
-	if mysql {
-		softDB, oracleDB := mysqlOpen(t, "t0", ""), mysqlOpen(t, "t0", "")
-		openSoft = func(int) (*sql.DB, string) { return nil, softDB.InnerDSN }
-		openOracle = func(int) (*sql.DB, string) { return oracleDB.Raw, "" }
-	} else {
-		dir := t.TempDir()
-		openSoft = func(i int) (*sql.DB, string) {
-			return nil, fmt.Sprintf("file:%s/soft%d.db?_foreign_keys=1&_busy_timeout=5000", dir, i)
-		}
-		openOracle = func(i int) (*sql.DB, string) {
-			db, err := sql.Open("sqlite3", fmt.Sprintf("file:%s/oracle%d.db?_foreign_keys=1", dir, i))
-			if err != nil {
-				t.Fatal(err)
-			}
-			db.SetMaxOpenConns(1)
-			return db, ""
-		}
-	}
 	for schemaNo := 0; int64(st.statements) < n; schemaNo++ {
 		r := rand.New(rand.NewSource(seed + int64(schemaNo)))
-		s := genCascadeSchema(r, mysql)
-		orcl, _ := openOracle(schemaNo)
-		_, softDSN := openSoft(schemaNo)
-		ddl := s.ddl(r, mysql)
-		driverName := "sqlite3"
-		if mysql {
-			driverName = "mysql"
-		}
+		s := genCascadeSchema(r, b)
+		orcl := b.oracle(schemaNo)
+		softDSN := b.softDSN(schemaNo)
+		ddl := s.ddl(r, b)
+		driverName := b.drivers[schemaNo%len(b.drivers)]
 		rawSoft, err := sql.Open(driverName, softDSN)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, db := range []*sql.DB{orcl, rawSoft} {
-			for i := 3; mysql && i >= 0; i-- {
+			for i := 3; b.drop && i >= 0; i-- {
 				db.ExecContext(ctx, "DROP TABLE IF EXISTS t"+fmt.Sprint(i)) //nolint:errcheck
 			}
 			for _, q := range ddl {
@@ -428,7 +450,7 @@ func runCascadeDifferential(t *testing.T, mysql bool, n, seed int64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &cdEnv{schema: s, soft: soft, orcl: orcl, stamps: map[string]bool{}, mysql: mysql}
+		e := &cdEnv{schema: s, soft: soft, orcl: orcl, stamps: map[string]bool{}, mysql: b.mysql, pg: b.pg}
 		for i := 0; i < 40 && int64(st.statements) < n; i++ {
 			msg := e.step(ctx, r, &st)
 			if msg == errStopSchema {
@@ -437,19 +459,19 @@ func runCascadeDifferential(t *testing.T, mysql bool, n, seed int64) {
 			if msg != "" {
 				st.mismatches++
 				if st.mismatches <= 3 {
-					t.Errorf("schema %d (seed %d):\n%s\n%s", schemaNo, seed+int64(schemaNo), strings.Join(ddl, ";\n"), msg)
+					t.Errorf("schema %d (seed %d, %s):\n%s\n%s", schemaNo, seed+int64(schemaNo), driverName, strings.Join(ddl, ";\n"), msg)
 				}
 				break
 			}
 		}
 		soft.Close()
-		if !mysql {
+		if !b.drop {
 			orcl.Close()
 		}
 	}
 	t.Logf("%d statements: %d DELETEs (%d cascaded to other tables), %d stopped by RESTRICT on both, %d refused (SET NULL), %d exact restores, %d order-dependent RESTRICT (raw failed, softdelete's cascade went first; consistent), %d mismatches",
 		st.statements, st.deletes, st.cascaded, st.restricted, st.refused, st.restores, st.orderDependent, st.mismatches)
 	if os.Getenv("SOFTDELETE_DIFF_CASCADE_LOG") != "" {
-		fmt.Printf("cascade differential (mysql=%v): %+v\n", mysql, st)
+		fmt.Printf("cascade differential (%s): %+v\n", b.name, st)
 	}
 }

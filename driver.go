@@ -286,11 +286,8 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 			return nil, err
 		}
 	}
-	if rw.relations, err = newCascade(cfg, rw); err != nil {
+	if rw.cascade, err = newCascade(cfg, rw); err != nil {
 		return nil, err
-	}
-	if rw.d.newEngine == nil { // a foreign engine: softdelete cannot hand it a stamp
-		rw.cascade = rw.relations
 	}
 	c := &Connector{inner: inner, rw: rw}
 	if s := rw.d.session; s != nil {
@@ -407,7 +404,7 @@ func newRewriterNamed(cfg Config, names optionNames) (*rewriter, error) {
 	if err := checkActorColumn(cfg.Actor, tables, names); err != nil {
 		return nil, err
 	}
-	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, cache: newCache(size, cfg.CacheBytes), actor: cfg.Actor, logger: cfg.Logger}
+	rw := &rewriter{d: d, tables: newTableSet(tables), now: now, nowText: nowText, cache: newCache(size, cfg.CacheBytes), actor: cfg.Actor, logger: cfg.Logger}
 	if rw.engine, err = newEngine(rw, d, nowText); err != nil {
 		return nil, fmt.Errorf("softdelete: the %s engine: %w", d, err)
 	}

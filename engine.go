@@ -48,15 +48,28 @@ func newEngine(r *rewriter, d *dialect, now string) (rewriteEngine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return foreignEngine{e}, nil
+	return foreignEngine{e: e, tables: r.tables}, nil
 }
 
 // foreignEngine adapts an engine.Engine of another package: the mode goes
-// to it as data, and its refusals come back as *RefusedError.
-type foreignEngine struct{ e engine.Engine }
+// to it as data, and its refusals come back as *RefusedError. The tables
+// it names as stamped (engine.Mode.Stamped) come back as the mode's
+// stampOverride targets, as the built-in scope fills them.
+type foreignEngine struct {
+	e      engine.Engine
+	tables *tableSet
+}
 
 func (f foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs, error) {
-	out, session, err := f.e.Rewrite(q, m.data())
+	d := m.data()
+	out, session, err := f.e.Rewrite(q, d)
+	if m.stamp != nil && err == nil {
+		for _, name := range d.Stamped {
+			if t := f.tables.lookup(name); t != nil {
+				m.stamp.targets = append(m.stamp.targets, t)
+			}
+		}
+	}
 	var refusal *engine.Refusal
 	if errors.As(err, &refusal) {
 		return "", false, nil, &RefusedError{Table: refusal.Table, Reason: refusal.Reason, Fix: refusal.Fix, Err: refusal.Err}
@@ -67,6 +80,9 @@ func (f foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs,
 // data returns the mode as an engine.Mode.
 func (m *mode) data() *engine.Mode {
 	d := &engine.Mode{Force: m.force, IncludeAll: m.includeAll, OnlyPrimary: m.onlyPrimary, Restore: m.restore}
+	if m.stamp != nil {
+		d.Stamp = m.stamp.literal
+	}
 	for _, t := range m.tables {
 		d.Tables = append(d.Tables, engine.TableFilter{Name: t.name, Filter: engine.Filter(t.f)})
 	}

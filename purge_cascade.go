@@ -24,10 +24,10 @@ type purgeCascade struct {
 // newPurgeCascade returns the relations a purge of st follows, or nil
 // when st has no children. pk is its primary key, quoted.
 func newPurgeCascade(ctx context.Context, db *sql.DB, rw *rewriter, st *softTable, pk []string) (*purgeCascade, error) {
-	if rw.relations == nil {
+	if rw.cascade == nil {
 		return nil, nil
 	}
-	g := rw.relations.graphFor(rw.schema.model.Load())
+	g := rw.cascade.graphFor(rw.schema.model.Load())
 	pr := rw.d.purge
 	enforced, err := foreignKeysEnforced(ctx, db, pr)
 	if err != nil {

@@ -16,8 +16,11 @@ import (
 func purgeBackdate(t *testing.T, raw *sql.DB, dialect string, tables ...string) {
 	t.Helper()
 	set := "now(6) - INTERVAL 2 DAY"
-	if dialect == "sqlite" {
+	switch {
+	case dialect == "sqlite":
 		set = "'" + time.Now().UTC().Add(-48*time.Hour).Format(sqliteStampLayout) + "'"
+	case cascadeOpeners[dialect] != nil: // PostgreSQL
+		set = "now() - interval '2 days'"
 	}
 	for _, tb := range tables {
 		if _, err := raw.Exec("UPDATE " + tb + " SET deleted_at = " + set + " WHERE deleted_at IS NOT NULL"); err != nil {
@@ -66,7 +69,7 @@ func purgeRowCounts(res *PurgeResult) string {
 // is restored on its own. Purging users removes user 1 and its three
 // levels of children, and keeps user 2, which a live post references.
 func TestPurgeCascadesToChildren(t *testing.T) {
-	cascadeDialects(t, func(t *testing.T, dialect string) {
+	purgeDialects(t, func(t *testing.T, dialect string) {
 		c := cascadeOpen(t, dialect, false, "")
 		ctx := context.Background()
 		cexec(t, ctx, c.DB, "DELETE FROM likes WHERE id = 1000")
@@ -116,7 +119,7 @@ func TestPurgeCascadesToChildren(t *testing.T) {
 // TestPurgeCascadeKeepsRestoredGrandchildsChain: a live grandchild keeps
 // its soft-deleted parent and grandparent; the other tree is purged.
 func TestPurgeCascadeKeepsRestoredGrandchildsChain(t *testing.T) {
-	cascadeDialects(t, func(t *testing.T, dialect string) {
+	purgeDialects(t, func(t *testing.T, dialect string) {
 		c := cascadeOpen(t, dialect, false, "")
 		ctx := context.Background()
 		cexec(t, ctx, c.DB, "DELETE FROM likes WHERE id = 1000")
@@ -144,7 +147,7 @@ func TestPurgeCascadeKeepsRestoredGrandchildsChain(t *testing.T) {
 // TestPurgeCascadeDeclaredRelation follows a cascade= relation on tables
 // whose schema declares no foreign key.
 func TestPurgeCascadeDeclaredRelation(t *testing.T) {
-	cascadeDialects(t, func(t *testing.T, dialect string) {
+	purgeDialects(t, func(t *testing.T, dialect string) {
 		ddl := []string{
 			"CREATE TABLE orgs (id %[1]s PRIMARY KEY, deleted_at %[2]s NULL)",
 			"CREATE TABLE teams (id %[1]s PRIMARY KEY, org_id %[1]s, deleted_at %[2]s NULL)",
@@ -152,6 +155,9 @@ func TestPurgeCascadeDeclaredRelation(t *testing.T) {
 			"INSERT INTO orgs (id) VALUES (1), (2)",
 			"INSERT INTO teams (id, org_id) VALUES (10, 1), (11, 1), (20, 2)",
 			"INSERT INTO members (id, team_id) VALUES (100, 10), (101, 10), (110, 11), (200, 20)",
+		}
+		if cascadeOpeners[dialect] != nil {
+			t.Skip("PostgreSQL: TestPostgresPurgeCascade covers cascade= and declared keys")
 		}
 		keys := "tables=orgs,teams,members cascade=teams.org_id->orgs.id,members.team_id->teams.id"
 		var raw, db *sql.DB
@@ -199,4 +205,10 @@ func TestPurgeCascadeDeclaredRelation(t *testing.T) {
 			t.Errorf("counts: %s kept %d, want %s kept 1", got, res.Kept, want)
 		}
 	})
+}
+
+// purgeDialects runs f on the dialects of cascadeDialects: SQLite, and
+// MariaDB and PostgreSQL where their DSNs are set.
+func purgeDialects(t *testing.T, f func(t *testing.T, dialect string)) {
+	cascadeDialects(t, f)
 }

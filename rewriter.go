@@ -75,16 +75,16 @@ type rewriter struct {
 	cache  *cache         // nil when disabled
 	engine rewriteEngine  // lexes, parses, scopes and prints (see engine.go)
 
+	// nowText is now as configured, in the dialect's SQL: a PostgreSQL
+	// cascade reads its stamp with it (cascade_postgres.go).
+	nowText string
+
 	conns atomic.Uint32 // connections made, to spread their cache-hit counts
 
 	schema *schemaGate // the connector's lazy schema check (schema.go); newRewriter always sets it
-	// cascade follows foreign keys on soft DELETE and Restore (cascade.go);
-	// nil when nothing is to be followed.
+	// cascade follows foreign keys on soft DELETE, Restore and Purge
+	// (cascade.go, purge_cascade.go); nil when nothing is to be followed.
 	cascade *cascade
-	// relations are the relations Purge follows (purge_cascade.go): the
-	// same as cascade, and on a foreign engine, whose soft DELETE does not
-	// follow them, the same configuration all the same.
-	relations *cascade
 
 	actor    string        // the actor column (Config.Actor), or "" (see actor.go)
 	actorGen atomic.Uint32 // changes when the tables that have the actor column may have changed

@@ -470,6 +470,10 @@ type columnSchema struct {
 	def        string // that default, as the database reports it
 	extra      string // MySQL: EXTRA (auto_increment, on update ...)
 	generated  string // the generation expression of a generated column, or ""
+	// coarse: a time type that holds less than microseconds
+	// (PostgreSQL's timestamp(p), p < 6), so that a cascade's stamp
+	// would be rounded.
+	coarse bool
 }
 
 // indexSchema is one index.
@@ -500,6 +504,7 @@ type foreignKey struct {
 	refColumns []string
 	onDelete   string
 	onUpdate   string
+	deferred   bool // checked at commit (PostgreSQL's INITIALLY DEFERRED)
 }
 
 // schemaModelOf starts a schema model from rows of (database or schema,

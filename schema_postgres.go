@@ -8,7 +8,8 @@ import (
 // readPostgresSchema reads the listed tables' schema in the current schema
 // (the first of search_path), whatever the number of tables: the schema's
 // tables and the columns of the listed ones from information_schema, then
-// their unique indexes from pg_catalog (schema_postgres_index.go).
+// from pg_catalog their unique indexes (schema_postgres_index.go), the
+// foreign keys from and to them, and the markers of less than microseconds.
 func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable) (*schemaModel, error) {
 	rows, err := q.query(ctx, "SELECT s.db, t.table_name FROM (SELECT current_schema()::text AS db) s"+
 		" LEFT JOIN information_schema.tables t ON t.table_schema = s.db ORDER BY t.table_name")
@@ -24,7 +25,13 @@ func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable
 	if err := readPostgresColumns(ctx, q, m, in); err != nil {
 		return nil, err
 	}
-	return m, readPostgresIndexes(ctx, q, m, in)
+	if err := readPostgresIndexes(ctx, q, m, in); err != nil {
+		return nil, err
+	}
+	if err := readPostgresForeignKeys(ctx, q, m, in); err != nil {
+		return nil, err
+	}
+	return m, readPostgresCoarseTimes(ctx, q, m, in)
 }
 
 // readPostgresColumns reads the listed tables' columns, and the
@@ -62,4 +69,65 @@ func postgresTypeName(t string) string {
 		return "char"
 	}
 	return t
+}
+
+// pgActionSQL names a pg_constraint action code (confdeltype, confupdtype)
+// as information_schema does.
+func pgActionSQL(col string) string {
+	return "CASE " + col + " WHEN 'c' THEN 'CASCADE' WHEN 'r' THEN 'RESTRICT' WHEN 'n' THEN 'SET NULL'" +
+		" WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END"
+}
+
+// readPostgresForeignKeys reads the foreign keys between tables of the
+// current schema from and to the listed tables, from pg_constraint: one
+// row per column pair, in the key's order (conkey and confkey unnested
+// together), then whether each key is initially deferred.
+func readPostgresForeignKeys(ctx context.Context, q *metaQueryer, m *schemaModel, in string) error {
+	rows, err := q.query(ctx, "SELECT cl.relname, con.conname, a.attname, rcl.relname, ra.attname, "+
+		pgActionSQL("con.confdeltype")+", "+pgActionSQL("con.confupdtype")+", CASE WHEN con.condeferred THEN 'YES' ELSE 'NO' END"+
+		" FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_class rcl ON rcl.oid = con.confrelid"+
+		" JOIN pg_namespace n ON n.oid = cl.relnamespace"+
+		" CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refattnum, ord)"+
+		" JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum"+
+		" JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refattnum"+
+		" WHERE con.contype = 'f' AND n.nspname = current_schema() AND rcl.relnamespace = n.oid"+
+		" AND (cl.relname IN ("+in+") OR rcl.relname IN ("+in+"))"+
+		" ORDER BY cl.relname, con.conname, k.ord")
+	if err != nil {
+		return err
+	}
+	fks := foreignKeysOf(rows)
+	deferred := map[[2]string]bool{}
+	for _, r := range rows {
+		deferred[[2]string{r[0].s, r[1].s}] = r[7].s == "YES"
+	}
+	for i := range fks {
+		fks[i].deferred = deferred[[2]string{fks[i].table, fks[i].name}]
+	}
+	m.addForeignKeys(fks)
+	return nil
+}
+
+// readPostgresCoarseTimes marks the time columns of the listed tables
+// that hold less than microseconds (timestamp(0), timestamptz(3)): a
+// cascade's stamp would be rounded there, and its steps, which find the
+// parent rows by their stamp, would find none (cascade.build).
+func readPostgresCoarseTimes(ctx context.Context, q *metaQueryer, m *schemaModel, in string) error {
+	rows, err := q.query(ctx, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"+
+		" AND table_name IN ("+in+") AND data_type LIKE 'timestamp%' AND datetime_precision < 6 ORDER BY table_name, column_name")
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t := m.table(r[0].s)
+		if t == nil {
+			continue
+		}
+		for i := range t.columns {
+			if t.columns[i].name == r[1].s {
+				t.columns[i].coarse = true
+			}
+		}
+	}
+	return nil
 }

@@ -233,6 +233,11 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	if err != nil {
 		return nil, err
 	}
+	if s.c.rw.cascade != nil && !s.modeFree {
+		if rows, done, err := s.c.cascadeQuery(ctx, s.query, args); done {
+			return rows, err
+		}
+	}
 	if actor.takes() {
 		if args, err = s.c.insertActor(ctx, args, actor); err != nil {
 			return nil, err

@@ -72,6 +72,22 @@ func parseExpr(s string) (*pg.Node, error) {
 	return rt.Val, nil
 }
 
+// stampValueOf returns the value of the call's stamp (engine.Mode.Stamp),
+// which must be one string literal; "" when the call has none.
+func stampValueOf(m *engine.Mode) (string, error) {
+	if m.Stamp == "" {
+		return "", nil
+	}
+	n, err := parseExpr(m.Stamp)
+	if err == nil && (n.GetAConst() == nil || n.GetAConst().GetSval() == nil) {
+		err = errors.New("it is not a string literal")
+	}
+	if err != nil {
+		return "", fmt.Errorf("softdelete: the stamp %q: %w", m.Stamp, err)
+	}
+	return n.GetAConst().GetSval().Sval, nil
+}
+
 // rawAdvice names the raw passthrough, the last resort.
 const rawAdvice = "softdelete.WithForce(softdelete.WithIncludeDeleted(ctx)) sends it as written, with no filter at all and DELETE as a hard DELETE"
 
@@ -96,11 +112,15 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 	if m.Restore != "" && len(tree.Stmts) != 1 {
 		return "", false, errors.New("softdelete: Restore: the condition must not end the statement or add another")
 	}
+	stamp, err := stampValueOf(m)
+	if err != nil {
+		return "", false, err
+	}
 	outs := make([]string, len(tree.Stmts))
 	changed := false
 	for i, raw := range tree.Stmts {
 		span := stmtSpan(prot, raw)
-		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}}
+		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}, stampValue: stamp}
 		if err := w.statement(raw.Stmt); err != nil {
 			return "", false, err
 		}

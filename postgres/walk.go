@@ -27,6 +27,8 @@ type rewrite struct {
 	handled  map[*pg.RangeVar]bool // the table references a rule took care of
 	inQuery  []*pg.RangeVar        // soft-delete table references met inside a query
 	deferred int                   // depth of statements whose query runs later (views, rules, PREPARE)
+
+	stampValue string // the value of Mode.Stamp, a string literal, when set
 }
 
 // refuse notes the first refusal of the statement.

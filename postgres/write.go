@@ -41,12 +41,23 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 	live := nullTest(ref(d.Relation), t.Column, true)
 	return &pg.UpdateStmt{
 		Relation:      d.Relation,
-		TargetList:    []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(t.Column, clone(w.e.now), -1)},
+		TargetList:    []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(t.Column, w.stampOf(t), -1)},
 		WhereClause:   and(d.WhereClause, append([]*pg.Node{live}, using...)),
 		FromClause:    d.UsingClause,
 		ReturningList: d.ReturningList,
 		WithClause:    d.WithClause,
 	}
+}
+
+// stampOf returns what a soft DELETE of t stamps: the configured now, or
+// the call's own stamp (engine.Mode.Stamp, a cascade's), noting t in
+// Mode.Stamped.
+func (w *rewrite) stampOf(t engine.Table) *pg.Node {
+	if w.m.Stamp == "" {
+		return clone(w.e.now)
+	}
+	w.m.Stamped = append(w.m.Stamped, t.Name)
+	return pg.MakeAConstStrNode(w.stampValue, -1)
 }
 
 func nonNil(p *pg.Node) []*pg.Node {
@@ -98,7 +109,11 @@ func (w *rewrite) isRestore(stmt *pg.Node) bool {
 		return false
 	}
 	rt := u.TargetList[0].GetResTarget()
-	if rt == nil || rt.Name != t.Column || !rt.Val.GetAConst().GetIsnull() {
+	if rt == nil || rt.Name != t.Column {
+		return false
+	}
+	// An exact restore (Mode.Stamp) first sets the column to its token.
+	if c := rt.Val.GetAConst(); !c.GetIsnull() && (w.m.Stamp == "" || c.GetSval() == nil || c.GetSval().Sval != w.stampValue) {
 		return false
 	}
 	w.changed = true

@@ -45,6 +45,18 @@ type Mode struct {
 	OnlyPrimary bool          // the statement's primary table shows only deleted rows
 	Restore     string        // the table whose rows Restore un-deletes; "" otherwise
 	Tables      []TableFilter // per-table filters, sorted by name
+
+	// Stamp, when not "", is the SQL literal a soft DELETE writes into the
+	// deleted column instead of Config.Now, and the value Restore's UPDATE
+	// sets it to instead of NULL ('2026-11-30 10:50:54.123456+00:00'): the
+	// one stamp of a cascading DELETE, or an exact restore's token. It
+	// is a time: a table whose marker is not one (a number, a flag) is
+	// stamped as usual, and still listed in Stamped (the root package then
+	// refuses the cascade). The root package never caches such a call.
+	Stamp string
+	// Stamped is filled by the engine under a Stamp: the soft-delete
+	// tables (lower case) whose rows the rewrite stamps, in order.
+	Stamped []string
 }
 
 // Config is what an engine is built from.
