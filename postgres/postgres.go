@@ -97,13 +97,17 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 		return "", false, errors.New("softdelete: Restore: the condition must not end the statement or add another")
 	}
 	outs := make([]string, len(tree.Stmts))
-	changed := false
+	changed, unseen := false, false
 	for i, raw := range tree.Stmts {
 		span := stmtSpan(prot, raw)
+		if unseen && e.firstTableIn(q) != "" {
+			return "", false, unseenFirst(e.firstTableIn(q))
+		}
 		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}}
 		if err := w.statement(raw.Stmt); err != nil {
 			return "", false, err
 		}
+		checkSession, unseen = checkSession || w.check, w.unseen
 		if !w.changed {
 			outs[i] = span
 			continue
@@ -115,7 +119,7 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 		outs[i], changed = o, true
 	}
 	if !changed {
-		return q, false, nil
+		return q, checkSession, nil
 	}
 	out = strings.Join(outs, ";")
 	if len(named) > 0 {
@@ -123,7 +127,17 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 			return "", false, &engine.Refusal{Table: e.firstTableIn(q), Reason: "softdelete cannot put its named arguments (@name) back", Fix: orRaw("use $1 placeholders"), Err: err}
 		}
 	}
-	return out, false, nil
+	return out, checkSession, nil
+}
+
+// unseenFirst is the refusal of a text that names a soft-delete table and
+// in which a statement that may change how the server reads SQL text
+// unseen (DO, CALL, a function softdelete cannot see into) is followed by
+// another: the session cannot be read back between them.
+func unseenFirst(table string) error {
+	return &engine.Refusal{Table: table,
+		Reason: "a statement that may change how the server reads SQL text (DO, CALL, EXECUTE, FETCH, LOAD, a call of a function softdelete cannot see into) must be the last of a text of several statements, as softdelete cannot read the session back between it and the statements after it",
+		Fix:    orRaw("send it on its own, or last")}
 }
 
 // unreadable is the refusal of a text PostgreSQL's parser cannot read.

@@ -27,6 +27,9 @@ type rewrite struct {
 	handled  map[*pg.RangeVar]bool // the table references a rule took care of
 	inQuery  []*pg.RangeVar        // soft-delete table references met inside a query
 	deferred int                   // depth of statements whose query runs later (views, rules, PREPARE)
+
+	check  bool // the session must be read back after the statement (session.go)
+	unseen bool // it may change a reading setting in a way no text shows
 }
 
 // refuse notes the first refusal of the statement.
@@ -163,6 +166,9 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 		w.handled[n.Rel] = true
 	case *pg.CopyStmt:
 		w.copyStmt(n)
+	case *pg.FuncCall:
+		w.setConfig(n)
+		w.call(n, depth)
 	case *pg.ParamRef:
 		// The deparser writes $0 as "?", which the server cannot read
 		// (FuzzPostgresRewrite): the server refuses $0 anyway.
@@ -171,6 +177,7 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 				"the parameter at offset %d is $0, which PostgreSQL does not have", n.Location)
 		}
 	default:
+		w.sessionStatement(n)
 		w.utility(n)
 	}
 }

@@ -173,8 +173,6 @@ func (w *rewrite) utility(n any) {
 		w.alterTable(n)
 	case *pg.VariableSetStmt:
 		w.setting(n)
-	case *pg.FuncCall:
-		w.setConfig(n)
 	case *pg.DoStmt, *pg.CreateFunctionStmt:
 		if t := w.e.firstTableIn(w.text); t != "" && w.filterFor(t) != engine.FilterAll {
 			w.refuse(t, orRaw("write the SQL the function runs as statements of its own, which softdelete filters"),
