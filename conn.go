@@ -40,8 +40,8 @@ type conn struct {
 	recentNext int
 	hitShard   int // the cache shard that counts this connection's recent hits (< cacheShards)
 
-	// The MySQL session check (see session.go): verify is set on
-	// go-sql-driver/mysql connections; session is sessionOK, or
+	// The session check (see session.go, session_postgres.go): verify is
+	// set on go-sql-driver/mysql and PostgreSQL connections; session is sessionOK, or
 	// sessionPending after a query that may have changed the session
 	// (changedBy), or sessionPoisoned.
 	verify    bool
@@ -57,8 +57,8 @@ type conn struct {
 	textTx bool
 }
 
-// wrapConn wraps an inner connection; with verify, the MySQL session is
-// checked after each statement that may change it (see session.go).
+// wrapConn wraps an inner connection; with verify, the session is read
+// back after each statement that may change it (see session.go).
 func wrapConn(inner driver.Conn, rw *rewriter, verify bool) driver.Conn {
 	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1) % cacheShards), verify: verify}
 	mask := connMask(inner, c) // asserts the optional interfaces (wrap.go)
