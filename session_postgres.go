@@ -50,7 +50,7 @@ type postgresSession struct{}
 // sensitive reports, in one pass over q and without allocating, whether q
 // may hold a statement after which the session must be read back, or that
 // sets a reading setting, or names a table in a way the fast path cannot
-// see (a U&"..." identifier): such texts go to the engine (or, under the
+// see (a U&"..." identifier, a name longer than the server keeps): such texts go to the engine (or, under the
 // raw passthrough, are read back after) even when they name no soft-delete
 // table. It errs towards true: strings and comments are read as code, and
 // a false alarm costs a cache lookup. The engine decides on the parse.
@@ -74,13 +74,17 @@ func (postgresSession) sensitive(q string) bool {
 		for j < n && wordByte[q[j]] {
 			j++
 		}
-		if pgSensitiveWord(q, i, j) {
-			return true
+		if j-i > pgMaxIdentLen || pgSensitiveWord(q, i, j) {
+			return true // the server cuts a longer name to a table's
 		}
 		i = j
 	}
 	return false
 }
+
+// pgMaxIdentLen is the most bytes of an identifier PostgreSQL keeps: a
+// longer one names the table of its first 63 bytes.
+const pgMaxIdentLen = 63
 
 // pgSensitiveWord reports whether the word q[i:j] names a reading setting,
 // a way to set one (set_config, SET NAMES), or starts a statement that may

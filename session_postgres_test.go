@@ -1,6 +1,9 @@
 package softdelete
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestPostgresSensitive: the fast scan sends to the engine every text that
 // may hold a statement after which the session must be read back (and,
@@ -17,7 +20,8 @@ func TestPostgresSensitive(t *testing.T) {
 		"SELECT set_config('a', 'b', false)", "INSERT INTO t (a) SELECT f(1)", "SELECT 1 AS x, f(2)",
 		"SELECT * FROM f(1)", "SELECT lower(f(1))", "SELECT (f(1))", "SELECT a, f\t(1)", "SET NAMES 'LATIN1'",
 		`SELECT * FROM U&"\0075sers"`, "SELECT x FROM t WHERE y IN (SELECT f(1))", "VALUES (f(1))",
-		"SELECT 1; DO $$ $$", "UPDATE t SET a = f(1)", "SELECT 1 FROM a JOIN b ON conflict(a.x)", "SELECT pg_catalog.set_config('a', 'b', false)",
+		"SELECT 1; DO $$ $$", "UPDATE t SET a = f(1)", "SELECT 1 FROM a JOIN b ON conflict(a.x)",
+		"DELETE FROM " + strings.Repeat("x", 64), "SELECT pg_catalog.set_config('a', 'b', false)",
 	} {
 		if !s.sensitive(q) {
 			t.Errorf("%q: the fast scan lets it by", q)

@@ -42,7 +42,7 @@ func New(cfg engine.Config) (engine.Engine, error) {
 	e := &Engine{tables: make(map[string]engine.Table, len(cfg.Tables))}
 	for _, t := range cfg.Tables {
 		t.Name, t.Column = strings.ToLower(t.Name), strings.ToLower(t.Column)
-		e.tables[t.Name] = t
+		e.tables[serverName(t.Name)] = t
 	}
 	now, err := parseExpr(cfg.Now)
 	if err != nil {
@@ -196,11 +196,35 @@ func (e *Engine) firstTableIn(q string) string {
 	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80)
 	}) {
-		if _, ok := e.tables[w]; ok {
-			return w
+		if t, ok := e.table(w); ok {
+			return t.Name
 		}
 	}
 	return ""
+}
+
+// maxIdentLen is the most bytes of an identifier PostgreSQL keeps
+// (NAMEDATALEN - 1): it truncates longer ones, on a character boundary.
+const maxIdentLen = 63
+
+// serverName returns an identifier as the server keeps it: cut to
+// maxIdentLen bytes, not inside a UTF-8 character.
+func serverName(s string) string {
+	if len(s) <= maxIdentLen {
+		return s
+	}
+	cut := maxIdentLen
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut]
+}
+
+// table returns the soft-delete table a name (as the parser read it)
+// names on the server: "users" + 60 more bytes is users truncated.
+func (e *Engine) table(name string) (engine.Table, bool) {
+	t, ok := e.tables[serverName(name)]
+	return t, ok
 }
 
 // clone copies a node.

@@ -43,7 +43,7 @@ func (w *rewrite) setting(s *pg.VariableSetStmt) {
 // query, not stored for later): set_config, or one of a function softdelete
 // cannot see into (see engine.PostgresBuiltins), is read back after.
 func (w *rewrite) call(f *pg.FuncCall, depth int) {
-	if len(f.Funcname) == 0 || depth == 0 || w.deferred > 0 {
+	if len(f.Funcname) == 0 || depth == 0 || w.later > 0 {
 		return
 	}
 	name := f.Funcname[len(f.Funcname)-1].GetString_().GetSval()

@@ -20,7 +20,7 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 		return nil
 	}
 	using := w.fromList(d.UsingClause)
-	t, soft := w.e.tables[d.Relation.Relname]
+	t, soft := w.e.table(d.Relation.Relname)
 	if !soft || w.m.Force {
 		d.WhereClause = and(d.WhereClause, append(nonNil(w.tablePred(d.Relation)), using...))
 		return nil
@@ -62,7 +62,7 @@ func (w *rewrite) currentOf(rv *pg.RangeVar, where *pg.Node) bool {
 	if where.GetCurrentOfExpr() == nil {
 		return false
 	}
-	if t, ok := w.e.tables[rv.Relname]; ok {
+	if t, ok := w.e.table(rv.Relname); ok {
 		w.refuse(t.Name, orRaw("update or delete the row by its key"), "WHERE CURRENT OF takes no other condition, so softdelete cannot filter %s", t.Name)
 		return true
 	}
@@ -76,7 +76,7 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 	if w.currentOf(u.Relation, u.WhereClause) {
 		return
 	}
-	if t, ok := w.e.tables[u.Relation.Relname]; ok && w.m.Restore == "" && w.filterFor(t.Name) == engine.FilterLive {
+	if t, ok := w.e.table(u.Relation.Relname); ok && w.m.Restore == "" && w.filterFor(t.Name) == engine.FilterLive {
 		for _, n := range u.TargetList {
 			if rt := n.GetResTarget(); rt != nil && rt.Name == t.Column && rt.Val.GetAConst().GetIsnull() {
 				w.refuse(t.Name, fmt.Sprintf("un-delete rows with softdelete.Restore(ctx, db, %q, where, args...), or run the UPDATE under softdelete.WithOnlyDeleted(ctx, %q)", t.Name, t.Name),
@@ -93,7 +93,7 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 // mode's table, setting its deleted column to NULL.
 func (w *rewrite) isRestore(stmt *pg.Node) bool {
 	u := stmt.GetUpdateStmt()
-	t, ok := w.e.tables[w.m.Restore]
+	t, ok := w.e.table(w.m.Restore)
 	if u == nil || !ok || u.Relation.Relname != t.Name || len(u.TargetList) != 1 || len(u.FromClause) > 0 || u.WithClause != nil || u.ReturningList != nil {
 		return false
 	}
@@ -109,7 +109,7 @@ func (w *rewrite) isRestore(stmt *pg.Node) bool {
 // row of a soft-delete table, unless the mode lets it see them all and
 // forces it.
 func (w *rewrite) wholeTable(name, what string, location int32, effect string) {
-	t, ok := w.e.tables[name]
+	t, ok := w.e.table(name)
 	if !ok {
 		return
 	}
@@ -140,7 +140,7 @@ func (w *rewrite) copyStmt(c *pg.CopyStmt) {
 	if c.Relation == nil {
 		return
 	}
-	t, ok := w.e.tables[c.Relation.Relname]
+	t, ok := w.e.table(c.Relation.Relname)
 	if !ok || c.IsFrom || w.filterFor(t.Name) == engine.FilterAll {
 		return
 	}
@@ -186,14 +186,14 @@ func (w *rewrite) renameStmt(r *pg.RenameStmt) {
 	if r.Relation == nil {
 		return
 	}
-	t, ok := w.e.tables[r.Relation.Relname]
+	t, ok := w.e.table(r.Relation.Relname)
 	if !ok {
 		return
 	}
 	switch {
 	case r.RenameType == pg.ObjectType_OBJECT_TABLE:
 		w.wholeTable(t.Name, "ALTER TABLE ... RENAME", r.Relation.Location, "move every row of "+t.Name+" out of it, soft-deleted rows included")
-	case r.RenameType == pg.ObjectType_OBJECT_COLUMN && r.Subname == t.Column:
+	case r.RenameType == pg.ObjectType_OBJECT_COLUMN && serverName(r.Subname) == t.Column:
 		w.wholeTable(t.Name, "ALTER TABLE ... RENAME COLUMN "+t.Column, r.Relation.Location, "erase the deletion marks of "+t.Name+", making its soft-deleted rows live")
 	}
 }
@@ -203,13 +203,13 @@ func (w *rewrite) alterTable(a *pg.AlterTableStmt) {
 	if a.Relation == nil {
 		return
 	}
-	t, ok := w.e.tables[a.Relation.Relname]
+	t, ok := w.e.table(a.Relation.Relname)
 	if !ok {
 		return
 	}
 	for _, c := range a.Cmds {
 		cmd := c.GetAlterTableCmd()
-		if cmd == nil || cmd.Name != t.Column {
+		if cmd == nil || serverName(cmd.Name) != t.Column {
 			continue
 		}
 		switch cmd.Subtype {

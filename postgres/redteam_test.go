@@ -1,0 +1,119 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/softdelete-go/softdelete"
+)
+
+// The holes the red-team pass of the PostgreSQL engine found: each test
+// failed before its fix.
+
+// rtDB opens softdelete on pgx over the live server with one soft-delete
+// table, created by ddl, and the raw connection.
+func rtDB(t *testing.T, table string, ddl ...string) (*sql.DB, *sql.DB) {
+	t.Helper()
+	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SOFTDELETE_POSTGRES_DSN is not set")
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	for _, q := range ddl {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db, err := sql.Open("softdelete", "driver=pgx tables="+table+" dsn="+dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, raw
+}
+
+// TestRedTeamColumnAliasList: a column alias list renames the table's
+// columns, so the filter on alias.deleted_at tested another column (here
+// note, NULL on a deleted row): the deleted row leaked. The table is now
+// filtered inside a derived table that takes the alias list.
+func TestRedTeamColumnAliasList(t *testing.T) {
+	c := testConnector(t)
+	ctx := context.Background()
+	for in, want := range map[string]string{
+		"SELECT * FROM users AS u(id, deleted_at, gone)":                      "SELECT * FROM (SELECT * FROM users u WHERE u.deleted_at IS NULL) u(id, deleted_at, gone)",
+		"SELECT * FROM tags t JOIN users u(a, b) ON t.id = u.a":               "SELECT * FROM tags t JOIN (SELECT * FROM users u WHERE u.deleted_at IS NULL) u(a, b) ON t.id = u.a",
+		"SELECT * FROM tags t LEFT JOIN users u(a, b) ON t.id = u.a":          "SELECT * FROM tags t LEFT JOIN (SELECT * FROM users u WHERE u.deleted_at IS NULL) u(a, b) ON t.id = u.a",
+		"DELETE FROM posts USING users u(a) WHERE posts.user_id = u.a":        "UPDATE posts SET deleted_at = now() FROM (SELECT * FROM users u WHERE u.deleted_at IS NULL) u(a) WHERE posts.user_id = u.a AND posts.deleted_at IS NULL",
+		"SELECT u.id FROM users u WHERE u.id IN (SELECT x.a FROM posts x(a))": "SELECT u.id FROM users u WHERE u.id IN (SELECT x.a FROM (SELECT * FROM posts x WHERE x.deleted_at IS NULL) x(a)) AND u.deleted_at IS NULL",
+	} {
+		if out, err := c.Rewrite(ctx, in); err != nil || out != want {
+			t.Errorf("%s:\n got %s, %v\nwant %s", in, out, err, want)
+		}
+	}
+	db, _ := rtDB(t, "rt_items",
+		"DROP TABLE IF EXISTS rt_items",
+		"CREATE TABLE rt_items (id int PRIMARY KEY, note text, deleted_at timestamptz)",
+		"INSERT INTO rt_items VALUES (1, 'a', NULL), (2, NULL, now()), (3, 'b', NULL)")
+	if n := count(t, ctx, db, "SELECT count(*) FROM rt_items AS r(id, deleted_at, gone)"); n != 2 {
+		t.Errorf("the alias list read %d rows, want 2", n)
+	}
+	if n := count(t, ctx, db, "SELECT count(*) FROM rt_items AS r(id, deleted_at, gone) WHERE r.id = 2"); n != 0 {
+		t.Errorf("the deleted row is seen through the alias list")
+	}
+}
+
+// TestRedTeamMaterializedViewMode: a materialized view stores its query,
+// which REFRESH runs again later: created under another mode than the
+// default it kept that mode (every row under WithIncludeDeleted), which
+// the README refuses for views. It is refused like a view.
+func TestRedTeamMaterializedViewMode(t *testing.T) {
+	c := testConnector(t)
+	q := "CREATE MATERIALIZED VIEW mv AS SELECT * FROM users"
+	for _, ctx := range []context.Context{softdelete.WithIncludeDeleted(context.Background()), softdelete.WithOnlyDeleted(context.Background(), "users")} {
+		if out, err := c.Rewrite(ctx, q); !errors.Is(err, softdelete.ErrRefused) || !strings.Contains(err.Error(), "runs later") {
+			t.Errorf("%s in another mode: %q, %v, want refused", q, out, err)
+		}
+	}
+	if out, err := c.Rewrite(context.Background(), q); err != nil || out != q+" WHERE users.deleted_at IS NULL" {
+		t.Errorf("%s in the default mode: %q, %v", q, out, err)
+	}
+}
+
+// TestRedTeamLongIdentifier: PostgreSQL truncates an identifier to 63
+// bytes, so a reference 64 bytes or longer whose first 63 are a
+// soft-delete table's name is that table. Neither the fast path nor the
+// engine knew: DELETE FROM <name>zzz was sent as written, a hard DELETE.
+func TestRedTeamLongIdentifier(t *testing.T) {
+	long := "rt_" + strings.Repeat("l", 60)
+	db, raw := rtDB(t, long,
+		"DROP TABLE IF EXISTS "+long,
+		"CREATE TABLE "+long+" (id int PRIMARY KEY, deleted_at timestamptz)",
+		"INSERT INTO "+long+" VALUES (1, NULL), (2, now())")
+	ctx := context.Background()
+	if n := count(t, ctx, db, "SELECT count(*) FROM "+long+"zzz"); n != 1 {
+		t.Errorf("a read through a longer name saw %d rows, want 1", n)
+	}
+	if n := count(t, ctx, db, `SELECT count(*) FROM "`+long+`_quoted"`); n != 1 {
+		t.Errorf("a read through a longer quoted name saw %d rows, want 1", n)
+	}
+	if _, err := db.ExecContext(ctx, "DELETE FROM "+long+"zzz WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ctx, raw, "SELECT count(*) FROM "+long); n != 2 {
+		t.Errorf("DELETE through a longer name left %d rows, want 2 (a hard DELETE)", n)
+	}
+	if _, err := db.ExecContext(ctx, "DO $$ BEGIN DELETE FROM "+long+"zzz; END $$"); !errors.Is(err, softdelete.ErrRefused) {
+		t.Errorf("a DO block naming the table by a longer name: %v, want refused", err)
+	}
+	if _, err := db.ExecContext(ctx, "TRUNCATE "+long+"zzz"); !errors.Is(err, softdelete.ErrRefused) {
+		t.Errorf("TRUNCATE through a longer name: %v, want refused", err)
+	}
+}
