@@ -117,3 +117,66 @@ func TestRedTeamLongIdentifier(t *testing.T) {
 		t.Errorf("TRUNCATE through a longer name: %v, want refused", err)
 	}
 }
+
+// TestRedTeamForcedStoredDelete: under WithForce a DELETE stored for later
+// (PREPARE, a rule) kept the hard DELETE, which then ran under every
+// mode: EXECUTE p in the default mode destroyed the row. A stored DELETE
+// or MERGE is refused in a forced mode, as a stored read is in a mode
+// that shows deleted rows. (The raw passthrough, WithForce with
+// WithIncludeDeleted() of every table, still sends it as written.)
+func TestRedTeamForcedStoredDelete(t *testing.T) {
+	c := testConnector(t)
+	force := softdelete.WithForce(context.Background())
+	for _, c2 := range []struct {
+		ctx context.Context
+		q   string
+	}{
+		{force, "PREPARE p AS DELETE FROM users WHERE id = $1"},
+		{force, "CREATE RULE r AS ON UPDATE TO users DO INSTEAD DELETE FROM users WHERE id = OLD.id"},
+		{force, "CREATE RULE r AS ON INSERT TO tags DO ALSO DELETE FROM users"},
+		{softdelete.WithForce(softdelete.WithIncludeDeleted(context.Background(), "users")), "PREPARE m AS MERGE INTO users u USING tags t ON u.id = t.id WHEN MATCHED THEN DELETE"},
+	} {
+		if out, err := c.Rewrite(c2.ctx, c2.q); !errors.Is(err, softdelete.ErrRefused) {
+			t.Errorf("%s, forced: %q, %v, want refused", c2.q, out, err)
+		}
+	}
+	db, raw2 := liveDB(t, "pgx")
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = conn.ExecContext(force, "PREPARE rt_del AS DELETE FROM users WHERE id = $1")
+	_, _ = conn.ExecContext(ctx, "EXECUTE rt_del(1)")
+	if n := count(t, ctx, raw2, "SELECT count(*) FROM users"); n != 3 {
+		t.Errorf("a DELETE prepared under WithForce, executed in the default mode: %d users left, want 3", n)
+	}
+}
+
+// TestRedTeamXMLReaders: query_to_xml runs SQL given as a string, and
+// table_to_xml, schema_to_xml and database_to_xml read whole tables by
+// name: each showed the soft-deleted rows. They are refused unless the
+// mode shows every row.
+func TestRedTeamXMLReaders(t *testing.T) {
+	db, _ := liveDB(t, "pgx")
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT query_to_xml('SELECT * FROM users', true, false, '')::text",
+		"SELECT table_to_xml('users', true, false, '')::text",
+		"SELECT table_to_xml('public.users'::regclass, true, false, '')::text",
+		"SELECT schema_to_xml('public', true, false, '')::text",
+		"SELECT database_to_xml(true, false, '')::text",
+		"SELECT ts_stat('SELECT to_tsvector(name) FROM users')",
+	} {
+		var out string
+		err := db.QueryRowContext(ctx, q).Scan(&out)
+		if !errors.Is(err, softdelete.ErrRefused) {
+			t.Errorf("%s: %v (deleted user shown: %v), want refused", q, err, strings.Contains(out, "cid"))
+		}
+	}
+	var out string
+	if err := db.QueryRowContext(softdelete.WithIncludeDeleted(ctx), "SELECT table_to_xml('users', true, false, '')::text").Scan(&out); err != nil || !strings.Contains(out, "cid") {
+		t.Errorf("table_to_xml under WithIncludeDeleted: %v", err)
+	}
+}

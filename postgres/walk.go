@@ -177,6 +177,7 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 	case *pg.FuncCall:
 		w.setConfig(n)
 		w.call(n, depth)
+		w.tableReader(n)
 	case *pg.ParamRef:
 		// The deparser writes $0 as "?", which the server cannot read
 		// (FuzzPostgresRewrite): the server refuses $0 anyway.

@@ -21,6 +21,11 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 	}
 	using := w.fromList(d.UsingClause)
 	t, soft := w.e.table(d.Relation.Relname)
+	if soft && w.m.Force && w.deferred > 0 {
+		w.refuse(t.Name, orRaw("create it in the default mode, where it stores the soft DELETE; a hard DELETE under softdelete.WithForce(ctx) is sent on its own"),
+			"the statement stores a DELETE of %s that runs later, under any mode, and WithForce would store it as a hard DELETE", t.Name)
+		return nil
+	}
 	if !soft || w.m.Force {
 		d.WhereClause = and(d.WhereClause, append(nonNil(w.tablePred(d.Relation)), using...))
 		return nil
@@ -107,13 +112,14 @@ func (w *rewrite) isRestore(stmt *pg.Node) bool {
 
 // wholeTable refuses a statement that would destroy, move or expose every
 // row of a soft-delete table, unless the mode lets it see them all and
-// forces it.
+// forces it, and it runs now (not stored by PREPARE, which runs it later
+// under any mode).
 func (w *rewrite) wholeTable(name, what string, location int32, effect string) {
 	t, ok := w.e.table(name)
 	if !ok {
 		return
 	}
-	if w.m.Force && !w.m.OnlyPrimary && w.filterFor(t.Name) == engine.FilterAll {
+	if w.m.Force && !w.m.OnlyPrimary && w.filterFor(t.Name) == engine.FilterAll && w.deferred == 0 {
 		return
 	}
 	if effect == "" {
