@@ -18,6 +18,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -193,14 +194,24 @@ func commentEnds(span string) (int, int) {
 // firstTableIn returns the first soft-delete table named as a word in q,
 // for messages, or "".
 func (e *Engine) firstTableIn(q string) string {
+	if ts := e.tablesIn(q); len(ts) > 0 {
+		return ts[0]
+	}
+	return ""
+}
+
+// tablesIn returns the soft-delete tables named as words in q (strings
+// and comments included), in order, each once.
+func (e *Engine) tablesIn(q string) []string {
+	var out []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80)
 	}) {
-		if t, ok := e.table(w); ok {
-			return t.Name
+		if t, ok := e.table(w); ok && !slices.Contains(out, t.Name) {
+			out = append(out, t.Name)
 		}
 	}
-	return ""
+	return out
 }
 
 // maxIdentLen is the most bytes of an identifier PostgreSQL keeps

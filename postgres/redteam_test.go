@@ -180,3 +180,34 @@ func TestRedTeamXMLReaders(t *testing.T) {
 		t.Errorf("table_to_xml under WithIncludeDeleted: %v", err)
 	}
 }
+
+// TestRedTeamOpaqueBodies: a DO block or function body runs unseen, a
+// DELETE in it hard. Two ways past the check that it names no soft-delete
+// table: a U&"..." name (U&"\0075sers" is users), which the word scan
+// cannot read, and WithIncludeDeleted, which let a body naming the table
+// through without WithForce (README: always refused). Both are refused.
+func TestRedTeamOpaqueBodies(t *testing.T) {
+	c := testConnector(t)
+	bg := context.Background()
+	for _, c2 := range []struct {
+		ctx context.Context
+		q   string
+	}{
+		{bg, `DO $$ BEGIN DELETE FROM U&"\0075sers"; END $$`},
+		{softdelete.WithIncludeDeleted(bg), "DO $$ BEGIN DELETE FROM users; END $$"},
+		{softdelete.WithIncludeDeleted(bg, "users"), "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ DELETE FROM users RETURNING 1 $$"},
+		{softdelete.WithForce(softdelete.WithIncludeDeleted(bg, "users")), "DO $$ BEGIN DELETE FROM users; DELETE FROM posts; END $$"},
+	} {
+		if out, err := c.Rewrite(c2.ctx, c2.q); !errors.Is(err, softdelete.ErrRefused) {
+			t.Errorf("%s: %q, %v, want refused", c2.q, out, err)
+		}
+	}
+	if _, err := c.Rewrite(softdelete.WithForce(softdelete.WithIncludeDeleted(bg, "users")), "DO $$ BEGIN DELETE FROM users; END $$"); err != nil {
+		t.Errorf("a DO block under WithForce(WithIncludeDeleted(ctx, \"users\")): %v", err)
+	}
+	db, raw := liveDB(t, "pgx")
+	_, err := db.ExecContext(bg, `DO $$ BEGIN DELETE FROM U&"\0075sers" WHERE id = 1; END $$`)
+	if n := count(t, bg, raw, "SELECT count(*) FROM users"); n != 3 || !errors.Is(err, softdelete.ErrRefused) {
+		t.Errorf("a DO block deleting through U&\"\\0075sers\": %v, %d users left, want refused and 3", err, n)
+	}
+}

@@ -180,9 +180,25 @@ func (w *rewrite) utility(n any) {
 	case *pg.VariableSetStmt:
 		w.setting(n)
 	case *pg.DoStmt, *pg.CreateFunctionStmt:
-		if t := w.e.firstTableIn(w.text); t != "" && w.filterFor(t) != engine.FilterAll {
-			w.refuse(t, orRaw("write the SQL the function runs as statements of its own, which softdelete filters"),
-				"the body names %s, and the server runs it unseen by softdelete", t)
+		w.opaqueBody()
+	}
+}
+
+// opaqueBody refuses a DO block or a function whose body names a
+// soft-delete table, or a U&"..." name softdelete cannot read there: the
+// server runs it unseen, a DELETE in it hard, and a function's later
+// under any mode. Only the raw passthrough, or WithForce with every such
+// table shown whole, sends it.
+func (w *rewrite) opaqueBody() {
+	fix := orRaw("write the SQL the body runs as statements of its own, which softdelete filters")
+	if strings.Contains(strings.ToLower(w.text), `u&"`) {
+		w.refuse(w.e.firstTableIn(w.text), fix, "the body has a U&\"...\" name, which could name a soft-delete table softdelete cannot see, and the server runs it unseen")
+		return
+	}
+	for _, t := range w.e.tablesIn(w.text) {
+		if !w.m.Force || w.filterFor(t) != engine.FilterAll {
+			w.refuse(t, fix, "the body names %s, and the server runs it unseen by softdelete (a DELETE in it is a hard DELETE)", t)
+			return
 		}
 	}
 }
