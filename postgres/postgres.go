@@ -101,7 +101,7 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 	changed, unseen := false, false
 	for i, raw := range tree.Stmts {
 		span := stmtSpan(prot, raw)
-		if unseen && e.firstTableIn(q) != "" {
+		if unseen && e.mayName(q) {
 			return "", false, unseenFirst(e.firstTableIn(q))
 		}
 		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}}
@@ -198,6 +198,21 @@ func (e *Engine) firstTableIn(q string) string {
 		return ts[0]
 	}
 	return ""
+}
+
+// mayName reports whether q may name a soft-delete table, read by any
+// server settings: a word that names one (in strings and comments too), a
+// U&"..." name, or a name longer than the server keeps.
+func (e *Engine) mayName(q string) bool {
+	if e.firstTableIn(q) != "" || strings.Contains(strings.ToLower(q), `u&"`) {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+		if len(w) > maxIdentLen {
+			return true
+		}
+	}
+	return false
 }
 
 // tablesIn returns the soft-delete tables named as words in q (strings

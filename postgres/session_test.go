@@ -60,6 +60,7 @@ func TestSessionCheckReported(t *testing.T) {
 		{"SELECT myfunc(1); SELECT id FROM users", false, "must be the last"},
 		{"DO $$ BEGIN END $$; DELETE FROM users", false, "must be the last"},
 		{"CALL p(); SELECT 1 FROM users", false, "must be the last"},
+		{`SELECT myfunc(1); SELECT 'x\''; DELETE FROM U&"\0075sers"; --'`, false, "must be the last"},
 	} {
 		_, check, err := e.Rewrite(c.q, &engine.Mode{})
 		switch {
