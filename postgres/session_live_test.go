@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -196,6 +197,44 @@ func TestPostgresBuiltinsAreBuiltins(t *testing.T) {
 		}
 		if n == 0 {
 			t.Errorf("%s is not a function of pg_catalog", name)
+		}
+	}
+}
+
+// BenchmarkPostgresSessionReadBack is the cost of the read-back: a
+// statement that calls a function softdelete cannot see into, through
+// softdelete (read back after) and through pgx alone.
+func BenchmarkPostgresSessionReadBack(b *testing.B) {
+	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
+	if dsn == "" {
+		b.Skip("SOFTDELETE_POSTGRES_DSN is not set")
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("CREATE OR REPLACE FUNCTION sd_noop() RETURNS int LANGUAGE sql AS 'SELECT 1'"); err != nil {
+		b.Fatal(err)
+	}
+	soft, err := sql.Open("softdelete", "driver=pgx tables=users dsn="+dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer soft.Close()
+	for _, db := range []struct {
+		name string
+		db   *sql.DB
+	}{{"pgx", raw}, {"softdelete", soft}} {
+		db.db.SetMaxOpenConns(1)
+		for _, q := range []string{"SELECT sd_noop()", "SELECT lower('x')"} {
+			b.Run(db.name+"/"+q, func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if _, err := db.db.Exec(q); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
