@@ -87,7 +87,7 @@ func (postgresSession) sensitive(q string) bool {
 const pgMaxIdentLen = 63
 
 // pgSensitiveWord reports whether the word q[i:j] names a reading setting,
-// a way to set one (set_config, SET NAMES), or starts a statement that may
+// a way to set one (set_config, SET NAMES, pg_settings), or starts a statement that may
 // change one: SET and DO where a statement can start (they also appear in
 // UPDATE ... SET and ON CONFLICT ... DO), RESET, DISCARD, CALL, EXECUTE,
 // FETCH, MOVE and LOAD anywhere.
@@ -104,6 +104,8 @@ func pgSensitiveWord(q string, i, j int) bool {
 		return strings.EqualFold(w, "discard") || strings.EqualFold(w, "execute")
 	case 10:
 		return strings.EqualFold(w, "set_config")
+	case 11:
+		return strings.EqualFold(w, "pg_settings") // UPDATE pg_settings is SET
 	case 15:
 		return strings.EqualFold(w, "client_encoding") || strings.EqualFold(w, "backslash_quote")
 	case 27:

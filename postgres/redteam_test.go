@@ -211,3 +211,21 @@ func TestRedTeamOpaqueBodies(t *testing.T) {
 		t.Errorf("a DO block deleting through U&\"\\0075sers\": %v, %d users left, want refused and 3", err, n)
 	}
 }
+
+// TestRedTeamPgSettingsUpdate: UPDATE pg_settings is SET (the view's rule
+// calls set_config), with no SET, set_config or setting name in the text
+// when the values are arguments: the session was not read back. It is now,
+// on pgx and lib/pq.
+func TestRedTeamPgSettingsUpdate(t *testing.T) {
+	for _, drv := range []string{"pgx", "postgres"} {
+		db, raw := liveDB(t, drv)
+		db.SetMaxOpenConns(1)
+		ctx := context.Background()
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.ExecContext(ctx, "UPDATE pg_settings SET setting = $1 WHERE name = $2", "off", "standard_conforming_strings")
+		wantPoisoned(t, db, raw, conn, drv+": UPDATE pg_settings", err, "standard_conforming_strings")
+	}
+}

@@ -44,6 +44,8 @@ func TestSessionCheckReported(t *testing.T) {
 		{"MOVE NEXT IN c", true, ""},
 		{"LOAD 'plugin'", true, ""},
 		{"SELECT myfunc(1)", true, ""},
+		{"UPDATE pg_catalog.pg_settings SET setting = $1 WHERE name = $2", true, ""},
+		{"SELECT setting FROM pg_settings", false, ""},
 		{"SELECT * FROM myfunc(1)", true, ""},
 		{"SELECT id FROM users WHERE app.lower(name) = 'x'", true, ""},
 		{`SELECT "Lower"(name) FROM users`, true, ""},
