@@ -47,6 +47,10 @@ type conn struct {
 	verify    bool
 	session   uint8
 	changedBy string
+	// aborted: the last read-back met a PostgreSQL transaction aborted by
+	// a failed statement (see verifySession): until the server answers,
+	// only texts of one statement go (notAborted).
+	aborted bool
 
 	// inTx: a transaction begun through BeginTx is open, so a cascade runs
 	// in a savepoint of it (see cascade_exec.go).
@@ -137,6 +141,9 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 		return nil, err
 	}
 	q, modeDependent, session, actor, err := c.rewrite(ctx, query, m)
+	if err == nil {
+		err = c.notAborted(query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +202,9 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 		return nil, err
 	}
 	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
+	if err == nil {
+		err = x.c.notAborted(query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +239,9 @@ func (x connQueryerContext) QueryContext(ctx context.Context, query string, args
 		return nil, err
 	}
 	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
+	if err == nil {
+		err = x.c.notAborted(query)
+	}
 	if err != nil {
 		return nil, err
 	}

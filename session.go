@@ -482,15 +482,27 @@ func (c *conn) verifySession(ctx context.Context, query string) error {
 	what := shortStatement(query)
 	if err != nil {
 		if inFailedTransaction(err) {
-			c.session, c.changedBy = sessionPending, query
+			c.session, c.changedBy, c.aborted = sessionPending, query, true
 			return nil
 		}
 		c.session = sessionPoisoned
 		return &SessionError{Statement: what, Err: err}
 	}
+	c.aborted = false
 	if setting != "" {
 		c.session = sessionPoisoned
 		return &SessionError{Statement: what, Setting: setting, Value: value}
+	}
+	return nil
+}
+
+// notAborted refuses a text that may hold several statements while the
+// session could not be read back in an aborted transaction: the server
+// runs only the statement that ends it (ROLLBACK), but it would run the
+// statements after that one in the text under settings nobody checked.
+func (c *conn) notAborted(query string) error {
+	if c.aborted && strings.IndexByte(query, ';') >= 0 {
+		return fmt.Errorf("softdelete: the transaction was aborted by a failed statement after %s, so the session's settings could not be read back; send ROLLBACK (or ROLLBACK TO SAVEPOINT) on its own first, the session is read back before the next statement", shortStatement(c.changedBy))
 	}
 	return nil
 }

@@ -229,3 +229,32 @@ func TestRedTeamPgSettingsUpdate(t *testing.T) {
 		wantPoisoned(t, db, raw, conn, drv+": UPDATE pg_settings", err, "standard_conforming_strings")
 	}
 }
+
+// TestRedTeamAbortedTransactionText: a text that commits an unsafe
+// setting and then fails inside a new transaction leaves it aborted, where
+// the session cannot be read back; the server then runs only ROLLBACK, but
+// a text "ROLLBACK; ..." would run the rest under the unsafe setting.
+// While the session could not be read back, only texts of one statement
+// go; after ROLLBACK the read-back finds the setting and poisons the
+// connection.
+func TestRedTeamAbortedTransactionText(t *testing.T) {
+	db, raw := sessionDB(t, "postgres")
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count(t, ctx, conn, "SELECT count(*) FROM users") // the schema check, done
+	rawCtx := softdelete.WithForce(softdelete.WithIncludeDeleted(ctx))
+	if _, err := conn.ExecContext(rawCtx, "SET standard_conforming_strings = off; COMMIT; BEGIN; SELECT 1/0"); err == nil || errors.Is(err, softdelete.ErrUnsafeSession) {
+		t.Fatalf("the failing text: %v, want its own error", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK; SELECT 1"); err == nil || !strings.Contains(err.Error(), "on its own") {
+		t.Errorf("ROLLBACK and more in an aborted transaction: %v, want refused", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Errorf("ROLLBACK on its own: %v", err)
+	}
+	_, err = conn.ExecContext(ctx, "SELECT 1")
+	wantPoisoned(t, db, raw, conn, "after ROLLBACK", err, "standard_conforming_strings")
+}
