@@ -24,6 +24,9 @@ var (
 	pgBenchJoinSQL   = "SELECT u.id, u.name, p.id, p.title FROM " + benchUsers + " u LEFT JOIN " + benchPosts + " p ON p.user_id = u.id WHERE u.id = $1"
 	pgBenchDeleteSQL = "DELETE FROM " + benchUsers + " WHERE id = $1"
 	pgBenchPlainSQL  = "SELECT id, msg FROM " + benchPlain + " WHERE id = $1"
+	// A plain statement with calls of built-ins, which the session's fast
+	// scan must clear without the engine (session_postgres.go).
+	pgBenchPlainCallsSQL = "SELECT id, concat(lower(msg), length(msg), now()) FROM " + benchPlain + " WHERE id = $1"
 
 	pgHandPointSQL  = "SELECT id, name, email FROM " + benchUsers + " WHERE id = $1 AND " + benchUsers + ".deleted_at IS NULL"
 	pgHandJoinSQL   = "SELECT u.id, u.name, p.id, p.title FROM " + benchUsers + " u LEFT JOIN " + benchPosts + " p ON p.user_id = u.id AND p.deleted_at IS NULL WHERE u.id = $1 AND u.deleted_at IS NULL"
@@ -42,6 +45,7 @@ var pgBenchOps = []struct {
 	{"leftjoin", joinOp, pgBenchJoinSQL, pgHandJoinSQL},
 	{"delete-deleted", deleteDeadOp, pgBenchDeleteSQL, pgHandDeleteSQL},
 	{"plain", plainOp, pgBenchPlainSQL, pgBenchPlainSQL},
+	{"plain-calls", plainOp, pgBenchPlainCallsSQL, pgBenchPlainCallsSQL},
 }
 
 // openPgBenchDBs opens the server of SOFTDELETE_POSTGRES_DSN through pgx,

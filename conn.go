@@ -40,13 +40,17 @@ type conn struct {
 	recentNext int
 	hitShard   int // the cache shard that counts this connection's recent hits (< cacheShards)
 
-	// The MySQL session check (see session.go): verify is set on
-	// go-sql-driver/mysql connections; session is sessionOK, or
+	// The session check (see session.go, session_postgres.go): verify is
+	// set on go-sql-driver/mysql and PostgreSQL connections; session is sessionOK, or
 	// sessionPending after a query that may have changed the session
 	// (changedBy), or sessionPoisoned.
 	verify    bool
 	session   uint8
 	changedBy string
+	// aborted: the last read-back met a PostgreSQL transaction aborted by
+	// a failed statement (see verifySession): until the server answers,
+	// only texts of one statement go (notAborted).
+	aborted bool
 
 	// inTx: a transaction begun through BeginTx is open, so a cascade runs
 	// in a savepoint of it (see cascade_exec.go).
@@ -57,8 +61,8 @@ type conn struct {
 	textTx bool
 }
 
-// wrapConn wraps an inner connection; with verify, the MySQL session is
-// checked after each statement that may change it (see session.go).
+// wrapConn wraps an inner connection; with verify, the session is read
+// back after each statement that may change it (see session.go).
 func wrapConn(inner driver.Conn, rw *rewriter, verify bool) driver.Conn {
 	c := &conn{inner: inner, rw: rw, hitShard: int(rw.conns.Add(1) % cacheShards), verify: verify}
 	mask := connMask(inner, c) // asserts the optional interfaces (wrap.go)
@@ -137,6 +141,9 @@ func (c *conn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
 		return nil, err
 	}
 	q, modeDependent, session, actor, err := c.rewrite(ctx, query, m)
+	if err == nil {
+		err = c.notAborted(query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +202,9 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 		return nil, err
 	}
 	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
+	if err == nil {
+		err = x.c.notAborted(query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +239,9 @@ func (x connQueryerContext) QueryContext(ctx context.Context, query string, args
 		return nil, err
 	}
 	q, _, session, actor, err := x.c.rewrite(ctx, query, modeFrom(ctx))
+	if err == nil {
+		err = x.c.notAborted(query)
+	}
 	if err != nil {
 		return nil, err
 	}

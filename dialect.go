@@ -110,6 +110,10 @@ type sessionRules interface {
 	// readable reports whether softdelete can read back the session of
 	// the inner driver's connections (see conn.verifySession).
 	readable(inner driver.Driver) bool
+	// readBack reads the session's settings on the server and returns the
+	// one under which it reads SQL otherwise than softdelete, and its
+	// value, or "", "".
+	readBack(ctx context.Context, qc driver.QueryerContext) (setting, value string, err error)
 }
 
 // dialects are the dialects softdelete reads, for the dialect option.

@@ -251,7 +251,7 @@ func isPlainIdent(s string) bool {
 type Connector struct {
 	inner        driver.Connector
 	rw           *rewriter
-	checkSession bool // check each new go-sql-driver/mysql connection's session
+	checkSession bool // read the session back after statements that may change it (go-sql-driver/mysql, PostgreSQL)
 }
 
 // NewConnector checks a Config and returns its Connector.
@@ -503,13 +503,11 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.checkSession {
-		if err := checkMySQLSession(ctx, ic); err != nil {
-			ic.Close()
-			return nil, err
-		}
+	check := c.rw.d.connCheck
+	if check == nil && c.checkSession {
+		check = checkMySQLSession
 	}
-	if check := c.rw.d.connCheck; check != nil {
+	if check != nil {
 		if err := check(ctx, ic); err != nil {
 			ic.Close()
 			return nil, err

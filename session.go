@@ -29,25 +29,29 @@ import (
 // softdelete.
 var ErrUnsafeSession = errors.New("softdelete: the session reads SQL differently from softdelete")
 
-// SessionError reports that a statement changed the MySQL session so that
-// the server reads SQL text differently from softdelete's lexer (an
-// sql_mode with ANSI_QUOTES or NO_BACKSLASH_ESCAPES, a client character set
-// other than utf8mb4, utf8mb3 or ascii), or that softdelete could not read
-// the session back. The statement ran; the connection is discarded and
+// SessionError reports that a statement changed the session so that the
+// server reads SQL text differently from softdelete (MySQL: an sql_mode
+// with ANSI_QUOTES or NO_BACKSLASH_ESCAPES, a client character set other
+// than utf8mb4, utf8mb3 or ascii; PostgreSQL: standard_conforming_strings
+// off, a client_encoding other than UTF8, backslash_quote on), or that
+// softdelete could not read the session back. The statement ran; the connection is discarded and
 // nothing more is sent on it.
 type SessionError struct {
 	Statement string // the statement that changed the session, shortened
-	Setting   string // sql_mode or character_set_client; "" when the check failed
+	Setting   string // sql_mode, character_set_client or a PostgreSQL setting; "" when the check failed
 	Value     string // the setting's value, or the flag of sql_mode at fault
 	Err       error  // why the session could not be read, or nil
 }
 
 // Error names the statement, the setting and its value, and the fix.
 func (e *SessionError) Error() string {
-	if e.Setting == "" {
-		return fmt.Sprintf("softdelete: after %s the session's sql_mode and character set could not be read back (%v); the connection was discarded", e.Statement, e.Err)
-	}
-	if e.Setting == "sql_mode" {
+	switch e.Setting {
+	case "":
+		return fmt.Sprintf("softdelete: after %s the session's settings that change how the server reads SQL could not be read back (%v); the connection was discarded", e.Statement, e.Err)
+	case "standard_conforming_strings", "client_encoding", "backslash_quote":
+		return fmt.Sprintf("softdelete: %s left the session's %s %q, under which PostgreSQL reads SQL text otherwise than softdelete's parser; the connection was discarded. Keep the default (%s), and do not change it with the raw passthrough or in a function",
+			e.Statement, e.Setting, e.Value, postgresSafeValue(e.Setting))
+	case "sql_mode":
 		return fmt.Sprintf("softdelete: %s left the session's sql_mode with %s, under which the server reads quotes differently from softdelete; the connection was discarded. Set sql_mode in the DSN without ANSI_QUOTES or NO_BACKSLASH_ESCAPES",
 			e.Statement, e.Value)
 	}
@@ -393,6 +397,16 @@ func readMySQLSession(ctx context.Context, qc driver.QueryerContext) (sqlMode, c
 	return text(vals[0]), strings.ToLower(text(vals[1])), nil
 }
 
+// readBack reads the MySQL session back (see sessionRules).
+func (mysqlSession) readBack(ctx context.Context, qc driver.QueryerContext) (setting, value string, err error) {
+	sqlMode, charset, err := readMySQLSession(ctx, qc)
+	if err != nil {
+		return "", "", err
+	}
+	setting, value = unsafeSession(sqlMode, charset)
+	return setting, value, nil
+}
+
 // unsafeSession returns the setting of a session that makes the server
 // read SQL text differently from softdelete's lexer, and its value (for
 // sql_mode, the flag at fault), or "", "".
@@ -454,22 +468,51 @@ func (c *conn) afterQuery(ctx context.Context, query string, err error) error {
 }
 
 // verifySession reads the session back on the inner connection and
-// poisons the connection if it is unsafe or cannot be read.
+// poisons the connection if it is unsafe or cannot be read. A PostgreSQL
+// transaction that a failed statement aborted cannot be read: the server
+// runs nothing but the statement that ends it (ROLLBACK, or ROLLBACK TO a
+// savepoint), which returns the settings to values checked before, so the
+// check waits until the server answers again (the connection stays
+// pending).
 func (c *conn) verifySession(ctx context.Context, query string) error {
 	if c.queryer == nil {
 		return nil
 	}
-	sqlMode, charset, err := readMySQLSession(ctx, c.queryer)
+	setting, value, err := c.rw.d.session.readBack(ctx, c.queryer)
 	what := shortStatement(query)
 	if err != nil {
+		if inFailedTransaction(err) {
+			c.session, c.changedBy, c.aborted = sessionPending, query, true
+			return nil
+		}
 		c.session = sessionPoisoned
 		return &SessionError{Statement: what, Err: err}
 	}
-	if setting, value := unsafeSession(sqlMode, charset); setting != "" {
+	c.aborted = false
+	if setting != "" {
 		c.session = sessionPoisoned
 		return &SessionError{Statement: what, Setting: setting, Value: value}
 	}
 	return nil
+}
+
+// notAborted refuses a text that may hold several statements while the
+// session could not be read back in an aborted transaction: the server
+// runs only the statement that ends it (ROLLBACK), but it would run the
+// statements after that one in the text under settings nobody checked.
+func (c *conn) notAborted(query string) error {
+	if c.aborted && strings.IndexByte(query, ';') >= 0 {
+		return fmt.Errorf("softdelete: the transaction was aborted by a failed statement after %s, so the session's settings could not be read back; send ROLLBACK (or ROLLBACK TO SAVEPOINT) on its own first, the session is read back before the next statement", shortStatement(c.changedBy))
+	}
+	return nil
+}
+
+// inFailedTransaction reports whether err is PostgreSQL's refusal of a
+// statement in an aborted transaction (SQLSTATE 25P02), as pgx's and
+// lib/pq's errors report it.
+func inFailedTransaction(err error) bool {
+	var s interface{ SQLState() string }
+	return errors.As(err, &s) && s.SQLState() == "25P02"
 }
 
 // shortStatement quotes a statement for a message, shortened.

@@ -18,6 +18,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -42,7 +43,7 @@ func New(cfg engine.Config) (engine.Engine, error) {
 	e := &Engine{tables: make(map[string]engine.Table, len(cfg.Tables))}
 	for _, t := range cfg.Tables {
 		t.Name, t.Column = strings.ToLower(t.Name), strings.ToLower(t.Column)
-		e.tables[t.Name] = t
+		e.tables[serverName(t.Name)] = t
 	}
 	now, err := parseExpr(cfg.Now)
 	if err != nil {
@@ -117,13 +118,17 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 		return "", false, err
 	}
 	outs := make([]string, len(tree.Stmts))
-	changed := false
+	changed, unseen := false, false
 	for i, raw := range tree.Stmts {
 		span := stmtSpan(prot, raw)
+		if unseen && e.mayName(q) {
+			return "", false, unseenFirst(e.firstTableIn(q))
+		}
 		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}, stampValue: stamp}
 		if err := w.statement(raw.Stmt); err != nil {
 			return "", false, err
 		}
+		checkSession, unseen = checkSession || w.check, w.unseen
 		if !w.changed {
 			outs[i] = span
 			continue
@@ -135,7 +140,7 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 		outs[i], changed = o, true
 	}
 	if !changed {
-		return q, false, nil
+		return q, checkSession, nil
 	}
 	out = strings.Join(outs, ";")
 	if len(named) > 0 {
@@ -143,7 +148,17 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 			return "", false, &engine.Refusal{Table: e.firstTableIn(q), Reason: "softdelete cannot put its named arguments (@name) back", Fix: orRaw("use $1 placeholders"), Err: err}
 		}
 	}
-	return out, false, nil
+	return out, checkSession, nil
+}
+
+// unseenFirst is the refusal of a text that names a soft-delete table and
+// in which a statement that may change how the server reads SQL text
+// unseen (DO, CALL, a function softdelete cannot see into) is followed by
+// another: the session cannot be read back between them.
+func unseenFirst(table string) error {
+	return &engine.Refusal{Table: table,
+		Reason: "a statement that may change how the server reads SQL text (DO, CALL, EXECUTE, FETCH, LOAD, a call of a function softdelete cannot see into) must be the last of a text of several statements, as softdelete cannot read the session back between it and the statements after it",
+		Fix:    orRaw("send it on its own, or last")}
 }
 
 // unreadable is the refusal of a text PostgreSQL's parser cannot read.
@@ -199,14 +214,63 @@ func commentEnds(span string) (int, int) {
 // firstTableIn returns the first soft-delete table named as a word in q,
 // for messages, or "".
 func (e *Engine) firstTableIn(q string) string {
+	if ts := e.tablesIn(q); len(ts) > 0 {
+		return ts[0]
+	}
+	return ""
+}
+
+// mayName reports whether q may name a soft-delete table, read by any
+// server settings: a word that names one (in strings and comments too), a
+// U&"..." name, or a name longer than the server keeps.
+func (e *Engine) mayName(q string) bool {
+	if e.firstTableIn(q) != "" || strings.Contains(strings.ToLower(q), `u&"`) {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+		if len(w) > maxIdentLen {
+			return true
+		}
+	}
+	return false
+}
+
+// tablesIn returns the soft-delete tables named as words in q (strings
+// and comments included), in order, each once.
+func (e *Engine) tablesIn(q string) []string {
+	var out []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
 		return !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80)
 	}) {
-		if _, ok := e.tables[w]; ok {
-			return w
+		if t, ok := e.table(w); ok && !slices.Contains(out, t.Name) {
+			out = append(out, t.Name)
 		}
 	}
-	return ""
+	return out
+}
+
+// maxIdentLen is the most bytes of an identifier PostgreSQL keeps
+// (NAMEDATALEN - 1): it truncates longer ones, on a character boundary.
+const maxIdentLen = 63
+
+// serverName returns an identifier as the server keeps it: cut to
+// maxIdentLen bytes, not inside a UTF-8 character.
+func serverName(s string) string {
+	if len(s) <= maxIdentLen {
+		return s
+	}
+	cut := maxIdentLen
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut]
+}
+
+// table returns the soft-delete table a name (as the parser read it)
+// names on the server: "users" + 60 more bytes is users truncated.
+func (e *Engine) table(name string) (engine.Table, bool) {
+	t, ok := e.tables[serverName(name)]
+	return t, ok
 }
 
 // clone copies a node.

@@ -47,7 +47,7 @@ func nullTest(ref, col string, isNull bool) *pg.Node {
 // needs, or nil (for a plain table, or one the mode shows whole). It marks
 // the reference handled.
 func (w *rewrite) tablePred(rv *pg.RangeVar) *pg.Node {
-	t, ok := w.e.tables[rv.Relname]
+	t, ok := w.e.table(rv.Relname)
 	if !ok {
 		return nil
 	}
@@ -100,7 +100,16 @@ func (w *rewrite) fromList(items []*pg.Node) []*pg.Node {
 func (w *rewrite) fromItem(n *pg.Node) []*pg.Node {
 	switch {
 	case n.GetRangeVar() != nil:
-		if p := w.tablePred(n.GetRangeVar()); p != nil {
+		rv := n.GetRangeVar()
+		p := w.tablePred(rv)
+		switch {
+		case p == nil:
+		case rv.Alias != nil && len(rv.Alias.Colnames) > 0:
+			// An alias list renames the columns (u(id, deleted_at)
+			// may name another column deleted_at): filter the table
+			// inside, under its own names.
+			n.Node = &pg.Node_RangeSubselect{RangeSubselect: derived(rv, []*pg.Node{p})}
+		default:
 			return []*pg.Node{p}
 		}
 	case n.GetJoinExpr() != nil:

@@ -27,7 +27,10 @@ type rewrite struct {
 	handled  map[*pg.RangeVar]bool // the table references a rule took care of
 	inQuery  []*pg.RangeVar        // soft-delete table references met inside a query
 	deferred int                   // depth of statements whose query runs later (views, rules, PREPARE)
+	later    int                   // of those, the ones that do not run it now (all but materialized views)
 
+	check      bool   // the session must be read back after the statement (session.go)
+	unseen     bool   // it may change a reading setting in a way no text shows
 	stampValue string // the value of Mode.Stamp, a string literal, when set
 }
 
@@ -40,9 +43,9 @@ func (w *rewrite) refuse(table, fix, format string, args ...any) {
 
 // statement rewrites one parsed statement in place.
 func (w *rewrite) statement(stmt *pg.Node) error {
-	w.primary = primaryOf(stmt)
+	w.primary = serverName(primaryOf(stmt))
 	if w.m.OnlyPrimary {
-		if _, ok := w.e.tables[w.primary]; !ok {
+		if _, ok := w.e.table(w.primary); !ok {
 			name := w.primary
 			if name == "" {
 				name = "(no table)"
@@ -83,13 +86,16 @@ func isQuery(msg protoreflect.ProtoMessage) bool {
 }
 
 // isDeferred reports whether a statement stores a query that runs later,
-// under modes softdelete cannot know.
-func isDeferred(msg protoreflect.ProtoMessage) bool {
-	switch msg.(type) {
+// under modes softdelete cannot know, and whether it also runs it now (a
+// materialized view, which REFRESH runs again).
+func isDeferred(msg protoreflect.ProtoMessage) (deferred, now bool) {
+	switch m := msg.(type) {
 	case *pg.ViewStmt, *pg.RuleStmt, *pg.PrepareStmt, *pg.CreatePolicyStmt, *pg.AlterPolicyStmt, *pg.CreateFunctionStmt, *pg.CreateTrigStmt:
-		return true
+		return true, false
+	case *pg.CreateTableAsStmt:
+		return m.Objtype == pg.ObjectType_OBJECT_MATVIEW, true
 	}
-	return false
+	return false, false
 }
 
 // walk visits the message's children, then the message. depth counts the
@@ -103,9 +109,13 @@ func (w *rewrite) walk(msg protoreflect.Message, depth int) {
 	if isQuery(iface) {
 		inner++
 	}
-	if isDeferred(iface) {
+	if deferred, now := isDeferred(iface); deferred {
 		w.deferred++
 		defer func() { w.deferred-- }()
+		if !now {
+			w.later++
+			defer func() { w.later-- }()
+		}
 	}
 	msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		if fd.Message() == nil || fd.IsMap() {
@@ -130,7 +140,7 @@ func (w *rewrite) walk(msg protoreflect.Message, depth int) {
 func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 	switch n := n.(type) {
 	case *pg.RangeVar:
-		if _, ok := w.e.tables[n.Relname]; ok && depth > 0 {
+		if _, ok := w.e.table(n.Relname); ok && depth > 0 {
 			w.inQuery = append(w.inQuery, n)
 		}
 	case *pg.Node:
@@ -148,12 +158,12 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 	case *pg.MergeStmt:
 		w.mergeStmt(n)
 	case *pg.CommonTableExpr:
-		if _, ok := w.e.tables[n.Ctename]; ok {
+		if _, ok := w.e.table(n.Ctename); ok {
 			w.refuse(n.Ctename, orRaw("rename the CTE"), "the CTE %s at offset %d has the name of a soft-delete table, which softdelete would read as the table", n.Ctename, n.Location)
 		}
 	case *pg.RangeTableSample:
 		if rv := n.Relation.GetRangeVar(); rv != nil {
-			if _, ok := w.e.tables[rv.Relname]; ok {
+			if _, ok := w.e.table(rv.Relname); ok {
 				w.refuse(rv.Relname, orRaw("sample a subquery: FROM (SELECT * FROM "+rv.Relname+") AS t TABLESAMPLE is not allowed either; filter by hand under softdelete.WithIncludeDeleted(ctx)"), "TABLESAMPLE of %s at offset %d cannot be filtered", rv.Relname, n.Location)
 			}
 		}
@@ -165,6 +175,10 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 		w.handled[n.Rel] = true
 	case *pg.CopyStmt:
 		w.copyStmt(n)
+	case *pg.FuncCall:
+		w.setConfig(n)
+		w.call(n, depth)
+		w.tableReader(n)
 	case *pg.ParamRef:
 		// The deparser writes $0 as "?", which the server cannot read
 		// (FuzzPostgresRewrite): the server refuses $0 anyway.
@@ -173,6 +187,7 @@ func (w *rewrite) visit(n protoreflect.ProtoMessage, depth int) {
 				"the parameter at offset %d is $0, which PostgreSQL does not have", n.Location)
 		}
 	default:
+		w.sessionStatement(n)
 		w.utility(n)
 	}
 }

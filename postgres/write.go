@@ -20,7 +20,12 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 		return nil
 	}
 	using := w.fromList(d.UsingClause)
-	t, soft := w.e.tables[d.Relation.Relname]
+	t, soft := w.e.table(d.Relation.Relname)
+	if soft && w.m.Force && w.deferred > 0 {
+		w.refuse(t.Name, orRaw("create it in the default mode, where it stores the soft DELETE; a hard DELETE under softdelete.WithForce(ctx) is sent on its own"),
+			"the statement stores a DELETE of %s that runs later, under any mode, and WithForce would store it as a hard DELETE", t.Name)
+		return nil
+	}
 	if !soft || w.m.Force {
 		d.WhereClause = and(d.WhereClause, append(nonNil(w.tablePred(d.Relation)), using...))
 		return nil
@@ -73,7 +78,7 @@ func (w *rewrite) currentOf(rv *pg.RangeVar, where *pg.Node) bool {
 	if where.GetCurrentOfExpr() == nil {
 		return false
 	}
-	if t, ok := w.e.tables[rv.Relname]; ok {
+	if t, ok := w.e.table(rv.Relname); ok {
 		w.refuse(t.Name, orRaw("update or delete the row by its key"), "WHERE CURRENT OF takes no other condition, so softdelete cannot filter %s", t.Name)
 		return true
 	}
@@ -87,7 +92,10 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 	if w.currentOf(u.Relation, u.WhereClause) {
 		return
 	}
-	if t, ok := w.e.tables[u.Relation.Relname]; ok && w.m.Restore == "" && w.filterFor(t.Name) == engine.FilterLive {
+	if serverName(u.Relation.Relname) == "pg_settings" {
+		w.check, w.unseen = true, true // its rule calls set_config: SET by other means
+	}
+	if t, ok := w.e.table(u.Relation.Relname); ok && w.m.Restore == "" && w.filterFor(t.Name) == engine.FilterLive {
 		for _, n := range u.TargetList {
 			if rt := n.GetResTarget(); rt != nil && rt.Name == t.Column && rt.Val.GetAConst().GetIsnull() {
 				w.refuse(t.Name, fmt.Sprintf("un-delete rows with softdelete.Restore(ctx, db, %q, where, args...), or run the UPDATE under softdelete.WithOnlyDeleted(ctx, %q)", t.Name, t.Name),
@@ -104,7 +112,7 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 // mode's table, setting its deleted column to NULL.
 func (w *rewrite) isRestore(stmt *pg.Node) bool {
 	u := stmt.GetUpdateStmt()
-	t, ok := w.e.tables[w.m.Restore]
+	t, ok := w.e.table(w.m.Restore)
 	if u == nil || !ok || u.Relation.Relname != t.Name || len(u.TargetList) != 1 || len(u.FromClause) > 0 || u.WithClause != nil || u.ReturningList != nil {
 		return false
 	}
@@ -122,13 +130,14 @@ func (w *rewrite) isRestore(stmt *pg.Node) bool {
 
 // wholeTable refuses a statement that would destroy, move or expose every
 // row of a soft-delete table, unless the mode lets it see them all and
-// forces it.
+// forces it, and it runs now (not stored by PREPARE, which runs it later
+// under any mode).
 func (w *rewrite) wholeTable(name, what string, location int32, effect string) {
-	t, ok := w.e.tables[name]
+	t, ok := w.e.table(name)
 	if !ok {
 		return
 	}
-	if w.m.Force && !w.m.OnlyPrimary && w.filterFor(t.Name) == engine.FilterAll {
+	if w.m.Force && !w.m.OnlyPrimary && w.filterFor(t.Name) == engine.FilterAll && w.deferred == 0 {
 		return
 	}
 	if effect == "" {
@@ -155,7 +164,7 @@ func (w *rewrite) copyStmt(c *pg.CopyStmt) {
 	if c.Relation == nil {
 		return
 	}
-	t, ok := w.e.tables[c.Relation.Relname]
+	t, ok := w.e.table(c.Relation.Relname)
 	if !ok || c.IsFrom || w.filterFor(t.Name) == engine.FilterAll {
 		return
 	}
@@ -188,12 +197,26 @@ func (w *rewrite) utility(n any) {
 		w.alterTable(n)
 	case *pg.VariableSetStmt:
 		w.setting(n)
-	case *pg.FuncCall:
-		w.setConfig(n)
 	case *pg.DoStmt, *pg.CreateFunctionStmt:
-		if t := w.e.firstTableIn(w.text); t != "" && w.filterFor(t) != engine.FilterAll {
-			w.refuse(t, orRaw("write the SQL the function runs as statements of its own, which softdelete filters"),
-				"the body names %s, and the server runs it unseen by softdelete", t)
+		w.opaqueBody()
+	}
+}
+
+// opaqueBody refuses a DO block or a function whose body names a
+// soft-delete table, or a U&"..." name softdelete cannot read there: the
+// server runs it unseen, a DELETE in it hard, and a function's later
+// under any mode. Only the raw passthrough, or WithForce with every such
+// table shown whole, sends it.
+func (w *rewrite) opaqueBody() {
+	fix := orRaw("write the SQL the body runs as statements of its own, which softdelete filters")
+	if strings.Contains(strings.ToLower(w.text), `u&"`) {
+		w.refuse(w.e.firstTableIn(w.text), fix, "the body has a U&\"...\" name, which could name a soft-delete table softdelete cannot see, and the server runs it unseen")
+		return
+	}
+	for _, t := range w.e.tablesIn(w.text) {
+		if !w.m.Force || w.filterFor(t) != engine.FilterAll {
+			w.refuse(t, fix, "the body names %s, and the server runs it unseen by softdelete (a DELETE in it is a hard DELETE)", t)
+			return
 		}
 	}
 }
@@ -203,14 +226,14 @@ func (w *rewrite) renameStmt(r *pg.RenameStmt) {
 	if r.Relation == nil {
 		return
 	}
-	t, ok := w.e.tables[r.Relation.Relname]
+	t, ok := w.e.table(r.Relation.Relname)
 	if !ok {
 		return
 	}
 	switch {
 	case r.RenameType == pg.ObjectType_OBJECT_TABLE:
 		w.wholeTable(t.Name, "ALTER TABLE ... RENAME", r.Relation.Location, "move every row of "+t.Name+" out of it, soft-deleted rows included")
-	case r.RenameType == pg.ObjectType_OBJECT_COLUMN && r.Subname == t.Column:
+	case r.RenameType == pg.ObjectType_OBJECT_COLUMN && serverName(r.Subname) == t.Column:
 		w.wholeTable(t.Name, "ALTER TABLE ... RENAME COLUMN "+t.Column, r.Relation.Location, "erase the deletion marks of "+t.Name+", making its soft-deleted rows live")
 	}
 }
@@ -220,13 +243,13 @@ func (w *rewrite) alterTable(a *pg.AlterTableStmt) {
 	if a.Relation == nil {
 		return
 	}
-	t, ok := w.e.tables[a.Relation.Relname]
+	t, ok := w.e.table(a.Relation.Relname)
 	if !ok {
 		return
 	}
 	for _, c := range a.Cmds {
 		cmd := c.GetAlterTableCmd()
-		if cmd == nil || cmd.Name != t.Column {
+		if cmd == nil || serverName(cmd.Name) != t.Column {
 			continue
 		}
 		switch cmd.Subtype {
