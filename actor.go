@@ -77,9 +77,14 @@ type actorArgs struct {
 func (a *actorArgs) takes() bool { return a != nil && (len(a.at) > 0 || a.named != "") }
 
 // actorColumnOf returns the actor column of table t, or "" when no actor
-// column is configured or the schema says the table has none.
+// column is configured or the schema says the table has none (before the
+// schema gate exists, while the rewriter is built, there is no model).
 func (r *rewriter) actorColumnOf(t *softTable) string {
-	if r.actor == "" || !hasActorColumn(r.schema.model.Load(), t.name, r.actor) {
+	var m *schemaModel
+	if r.schema != nil {
+		m = r.schema.model.Load()
+	}
+	if r.actor == "" || !hasActorColumn(m, t.name, r.actor) {
 		return ""
 	}
 	return r.actor

@@ -17,13 +17,13 @@ type fakeEngine struct {
 	calls int
 }
 
-func (f *fakeEngine) Rewrite(q string, m *engine.Mode) (string, bool, error) {
+func (f *fakeEngine) Rewrite(q string, m *engine.Mode) (string, bool, int, error) {
 	f.calls++
 	f.modes = append(f.modes, *m)
 	if strings.Contains(q, "refuse") {
-		return "", false, &engine.Refusal{Table: "users", Reason: "the fake engine refuses it", Fix: "do not", Err: errors.New("cause")}
+		return "", false, 0, &engine.Refusal{Table: "users", Reason: "the fake engine refuses it", Fix: "do not", Err: errors.New("cause")}
 	}
-	return "rewritten: " + q, strings.HasPrefix(q, "SET"), nil
+	return "rewritten: " + q, strings.HasPrefix(q, "SET"), 0, nil
 }
 
 // TestForeignEngine checks the seam a dialect with its own parser plugs
@@ -44,7 +44,7 @@ func TestForeignEngine(t *testing.T) {
 	if rw.engine, err = newEngine(rw, &d, "now()"); err != nil {
 		t.Fatal(err)
 	}
-	if want := []engine.Table{{Name: "users", Column: "deleted_at"}, {Name: "posts", Column: "deleted_at"}, {Name: "comments", Column: "removed_at"}}; len(fake.cfg.Tables) != 3 ||
+	if want := []engine.Table{{Name: "users", Column: "deleted_at", Kind: "time"}, {Name: "posts", Column: "deleted_at", Kind: "time"}, {Name: "comments", Column: "removed_at", Kind: "time"}}; len(fake.cfg.Tables) != 3 ||
 		fake.cfg.Tables[0] != want[0] || fake.cfg.Tables[1] != want[1] || fake.cfg.Tables[2] != want[2] || fake.cfg.Now != "now()" {
 		t.Fatalf("the engine was built from %+v; want tables %v and now()", fake.cfg, want)
 	}

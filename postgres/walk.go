@@ -27,6 +27,7 @@ type rewrite struct {
 	handled  map[*pg.RangeVar]bool // the table references a rule took care of
 	inQuery  []*pg.RangeVar        // soft-delete table references met inside a query
 	deferred int                   // depth of statements whose query runs later (views, rules, PREPARE)
+	actor    *actorSlot            // the text's actor parameter, shared by its statements
 }
 
 // refuse notes the first refusal of the statement.

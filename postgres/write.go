@@ -35,13 +35,17 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 		w.refuse(t.Name, orRaw("create it in the default mode"), "the statement stores a DELETE of %s that runs later", t.Name)
 		return nil
 	}
+	actor := w.actorParam(t)
+	if w.err != nil {
+		return nil
+	}
 	w.changed = true
 	// Under WithIncludeDeleted too, a soft DELETE stamps only rows not
-	// yet stamped: the first deletion time stays.
-	live := nullTest(ref(d.Relation), t.Column, true)
+	// yet stamped: the first deletion time (and actor) stays.
+	live := t.predicate(ref(d.Relation), true)
 	return &pg.UpdateStmt{
 		Relation:      d.Relation,
-		TargetList:    []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(t.Column, clone(w.e.now), -1)},
+		TargetList:    t.stampSet(w.e.now, actor),
 		WhereClause:   and(d.WhereClause, append([]*pg.Node{live}, using...)),
 		FromClause:    d.UsingClause,
 		ReturningList: d.ReturningList,
@@ -70,17 +74,17 @@ func (w *rewrite) currentOf(rv *pg.RangeVar, where *pg.Node) bool {
 }
 
 // updateStmt filters an UPDATE: its target and its FROM list. An UPDATE
-// that sets the deleted column to NULL where it sees only live rows is
-// refused: it could match none.
+// that sets the deleted column to its live value (NULL, or 0) where it
+// sees only live rows is refused: it could match none.
 func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 	if w.currentOf(u.Relation, u.WhereClause) {
 		return
 	}
 	if t, ok := w.e.tables[u.Relation.Relname]; ok && w.m.Restore == "" && w.filterFor(t.Name) == engine.FilterLive {
 		for _, n := range u.TargetList {
-			if rt := n.GetResTarget(); rt != nil && rt.Name == t.Column && rt.Val.GetAConst().GetIsnull() {
+			if rt := n.GetResTarget(); rt != nil && rt.Name == t.Column && t.isLiveValue(rt.Val) {
 				w.refuse(t.Name, fmt.Sprintf("un-delete rows with softdelete.Restore(ctx, db, %q, where, args...), or run the UPDATE under softdelete.WithOnlyDeleted(ctx, %q)", t.Name, t.Name),
-					"SET %s = NULL at offset %d can match no row: the UPDATE sees only %s's live rows, whose %s is already NULL", t.Column, rt.Location, t.Name, t.Column)
+					"SET %s to its live value at offset %d can match no row: the UPDATE sees only %s's live rows, whose %s is already live", t.Column, rt.Location, t.Name, t.Column)
 				return
 			}
 		}
@@ -90,15 +94,12 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 }
 
 // isRestore reports whether stmt is the UPDATE Restore builds: of the
-// mode's table, setting its deleted column to NULL.
+// mode's table, setting its deleted column to its live value, and its
+// companion and actor columns to NULL.
 func (w *rewrite) isRestore(stmt *pg.Node) bool {
 	u := stmt.GetUpdateStmt()
 	t, ok := w.e.tables[w.m.Restore]
-	if u == nil || !ok || u.Relation.Relname != t.Name || len(u.TargetList) != 1 || len(u.FromClause) > 0 || u.WithClause != nil || u.ReturningList != nil {
-		return false
-	}
-	rt := u.TargetList[0].GetResTarget()
-	if rt == nil || rt.Name != t.Column || !rt.Val.GetAConst().GetIsnull() {
+	if u == nil || !ok || u.Relation.Relname != t.Name || len(u.FromClause) > 0 || u.WithClause != nil || u.ReturningList != nil || !t.isRestoreSet(u.TargetList) {
 		return false
 	}
 	w.changed = true
