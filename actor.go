@@ -304,8 +304,11 @@ func (g *schemaGate) checkActorColumn(m *schemaModel) (SchemaProblem, bool) {
 		}
 	}
 	typ := "VARCHAR(255) NULL"
-	if g.d == dialectSQLite {
+	switch g.d {
+	case dialectSQLite:
 		typ = "TEXT NULL"
+	case dialectPostgres:
+		typ = "text NULL"
 	}
 	first := g.tables[0].name
 	return SchemaProblem{Table: strings.Join(tableNames(g.tables), ","), Column: actor,
