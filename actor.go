@@ -70,6 +70,11 @@ func actorFrom(ctx context.Context) any {
 type actorArgs struct {
 	at    []int  // indexes in the final argument list where the actor goes, ascending
 	named string // the actor is the named argument of that name, appended
+	// last: the actor goes after every argument, its slot (at) only
+	// bounding their count from below: PostgreSQL's $k, one past the
+	// highest parameter, where pgx options (pgx.QueryExecModeSimpleProtocol)
+	// may lead the arguments and must not shift it.
+	last bool
 	gen   uint32 // the actor-table generation it was computed under (see rewriter.actorGen)
 }
 
@@ -152,6 +157,10 @@ func (c *conn) insertActor(ctx context.Context, args []driver.NamedValue, a *act
 	}
 	if last := a.at[len(a.at)-1]; last-(len(a.at)-1) > len(args) {
 		return nil, fmt.Errorf("softdelete: the statement takes %d arguments, got %d", last-(len(a.at)-1), len(args))
+	}
+	if a.last {
+		out = append(out, args...)
+		return append(out, driver.NamedValue{Ordinal: len(out) + 1, Value: v}), nil
 	}
 	next := 0
 	for _, at := range a.at {

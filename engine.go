@@ -109,7 +109,7 @@ func (f *foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs
 		// Every rewrite depends on the actor tables it was made for.
 		actor = &actorArgs{gen: gen}
 		if param > 0 {
-			actor.at = []int{param - 1}
+			actor.at, actor.last = []int{param - 1}, true
 		}
 	}
 	return out, session, actor, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/softdelete-go/softdelete"
 )
 
@@ -252,5 +253,28 @@ func TestPostgresLiveStampsTruncate(t *testing.T) {
 		if got != want || typ != "bigint" {
 			t.Errorf("%s = %d (%s), want %d (bigint)", q, got, typ, want)
 		}
+	}
+}
+
+// TestPostgresLiveActorAfterPgxOptions checks that the actor goes after
+// every argument: pgx options that lead the arguments (here the simple
+// protocol) must not shift it onto the statement's own parameter.
+func TestPostgresLiveActorAfterPgxOptions(t *testing.T) {
+	db, raw := kindDB(t, "pgx", liveKinds[0])
+	ctx := softdelete.WithActor(context.Background(), "dan")
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeExec} {
+		id := 1
+		if mode == pgx.QueryExecModeExec {
+			id = 2
+		}
+		if n := exec(t, ctx, db, "DELETE FROM items WHERE id = $1", mode, id); n != 1 {
+			t.Errorf("DELETE under %v: %d rows", mode, n)
+		}
+	}
+	if n := count(t, context.Background(), raw, "SELECT count(*) FROM items WHERE deleted_by = 'dan' AND id IN (1, 2)"); n != 2 {
+		t.Errorf("rows deleted by dan: %d, want 2", n)
+	}
+	if _, err := db.ExecContext(ctx, "DELETE FROM items WHERE id = $1 AND name = $2", 4); err == nil || !strings.Contains(err.Error(), "takes 2 arguments, got 1") {
+		t.Errorf("too few arguments: %v", err)
 	}
 }
