@@ -75,7 +75,7 @@ type actorArgs struct {
 	// highest parameter, where pgx options (pgx.QueryExecModeSimpleProtocol)
 	// may lead the arguments and must not shift it.
 	last bool
-	gen   uint32 // the actor-table generation it was computed under (see rewriter.actorGen)
+	gen  uint32 // the actor-table generation it was computed under (see rewriter.actorGen)
 }
 
 // takes reports whether the rewrite takes the actor as an argument.
