@@ -46,10 +46,6 @@ type Table struct {
 	Actor string
 }
 
-// Numeric reports whether the table's marker is of a numeric kind, live
-// at 0 or NULL.
-func (t Table) Numeric() bool { return t.Kind == "unix" || t.Kind == "unixmilli" || t.Kind == "flag" }
-
 // TableFilter is a filter asked for one table by name (lower case).
 type TableFilter struct {
 	Name   string
@@ -82,7 +78,7 @@ type Engine interface {
 	// may change how the server reads SQL), and the number of the
 	// positional parameter that takes the actor (a soft DELETE of a table
 	// with an Actor column), one past the highest parameter of q, or 0
-	// when it takes none: the caller appends the actor to the arguments.
+	// when it takes none: the caller appends the actor after all the arguments.
 	// It returns a *Refusal for a statement it will not send.
 	Rewrite(q string, m *Mode) (out string, checkSession bool, actorParam int, err error)
 }
