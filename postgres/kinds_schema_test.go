@@ -77,3 +77,43 @@ func TestPostgresLiveKindSchema(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresLiveKindSchemaWarning checks the warning of a nullable
+// numeric marker on PostgreSQL: its fix, in PostgreSQL's syntax and with
+// the flag's '0' (a boolean has no = 0), runs and silences it.
+func TestPostgresLiveKindSchemaWarning(t *testing.T) {
+	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SOFTDELETE_POSTGRES_DSN is not set")
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	ctx := context.Background()
+	for _, columns := range []string{"gone boolean NULL DEFAULT false", "gone smallint NULL"} {
+		for _, q := range []string{"DROP TABLE IF EXISTS items", "CREATE TABLE items (id int PRIMARY KEY, " + columns + ")", "INSERT INTO items VALUES (1, NULL)"} {
+			if _, err := raw.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		conn, err := softdelete.NewConnector(softdelete.Config{DriverName: "pgx", DSN: dsn, Tables: []string{"items:gone:flag"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		report, err := conn.Check(ctx)
+		if err != nil || len(report.Warnings) != 1 || !strings.Contains(report.Warnings[0].Problem, "nullable") {
+			t.Fatalf("%s: %v, %+v; want the nullable warning", columns, err, report)
+		}
+		for _, q := range strings.Split(report.Warnings[0].Fix, "; ") {
+			if _, err := raw.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: the fix %q: %v", columns, q, err)
+			}
+		}
+		if report, err := conn.Check(ctx); err != nil || len(report.Warnings) != 0 {
+			t.Errorf("%s: after the fix: %v, %+v", columns, err, report)
+		}
+		conn.Close()
+	}
+}
