@@ -368,11 +368,13 @@ func FuzzPostgresRewrite(f *testing.F) {
 		}
 	}
 	c, err := NewConnector(Config{DriverName: "pgx", DSN: "postgres://nobody@127.0.0.1:1/none",
-		Tables: []string{"users", "posts", "comments:removed_at"}, CacheSize: -1, Check: CheckOff})
+		Tables: []string{"users", "posts::unix", "comments:removed_at:flag"}, CacheSize: -1, Check: CheckOff})
 	if err != nil {
 		f.Fatal(err)
 	}
-	tables := map[string]string{"users": "deleted_at", "posts": "deleted_at", "comments": "removed_at"}
+	// One table per form of filter: a time marker, an epoch (= 0), a flag
+	// (= '0').
+	tables := map[string]string{"users": "deleted_at", "posts": "deleted_at:unix", "comments": "removed_at:flag"}
 	f.Fuzz(func(t *testing.T, q string, mi uint8) {
 		mode := pgFuzzModes[int(mi)%len(pgFuzzModes)]
 		ctx := mode.ctx(context.Background())
