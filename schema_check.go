@@ -24,6 +24,9 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		} else if w, warn := g.numericNullableWarning(t, st); warn {
 			r.Warnings = append(r.Warnings, w)
 		}
+		if w, warn := g.postgresEpochWarning(t, st); warn {
+			r.Warnings = append(r.Warnings, w)
+		}
 		if p, ok := g.checkCompanion(t, st); !ok {
 			r.Errors = append(r.Errors, p)
 		}

@@ -88,6 +88,19 @@ func postgresRetype(table string, col *columnSchema, k MarkerKind) string {
 		c + " SET DEFAULT " + zero + ", " + c + " SET NOT NULL"
 }
 
+// postgresEpochWarning warns of a PostgreSQL unix marker that is an
+// integer: it accepts the epoch until 2038-01-19, after which every soft
+// DELETE fails.
+func (g *schemaGate) postgresEpochWarning(t *tableSchema, st *softTable) (SchemaProblem, bool) {
+	col := t.column(st.column)
+	if g.d != dialectPostgres || st.kind != KindUnix || col == nil || col.typ != "integer" {
+		return SchemaProblem{}, false
+	}
+	return SchemaProblem{Table: t.name, Column: col.name,
+		Problem: "the unix marker is an integer, which holds the epoch until 2038-01-19 03:14:07 UTC: after that every soft DELETE fails",
+		Fix:     "ALTER TABLE " + t.name + " ALTER COLUMN " + col.name + " TYPE bigint"}, true
+}
+
 // numericDefaultFix gives a numeric marker the default 0.
 func (g *schemaGate) numericDefaultFix(t *tableSchema, col *columnSchema) string {
 	switch g.d {

@@ -78,9 +78,10 @@ func TestPostgresLiveKindSchema(t *testing.T) {
 	}
 }
 
-// TestPostgresLiveKindSchemaWarning checks the warning of a nullable
-// numeric marker on PostgreSQL: its fix, in PostgreSQL's syntax and with
-// the flag's '0' (a boolean has no = 0), runs and silences it.
+// TestPostgresLiveKindSchemaWarning checks the warnings of a nullable
+// numeric marker (its fix, in PostgreSQL's syntax and with the flag's '0':
+// a boolean has no = 0) and of an integer epoch (2038) on PostgreSQL:
+// each fix runs and silences its warning.
 func TestPostgresLiveKindSchemaWarning(t *testing.T) {
 	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
 	if dsn == "" {
@@ -92,18 +93,22 @@ func TestPostgresLiveKindSchemaWarning(t *testing.T) {
 	}
 	defer raw.Close()
 	ctx := context.Background()
-	for _, columns := range []string{"gone boolean NULL DEFAULT false", "gone smallint NULL"} {
-		for _, q := range []string{"DROP TABLE IF EXISTS items", "CREATE TABLE items (id int PRIMARY KEY, " + columns + ")", "INSERT INTO items VALUES (1, NULL)"} {
+	for _, columns := range []string{"gone boolean NULL DEFAULT false", "gone smallint NULL", "gone integer NOT NULL DEFAULT 0"} {
+		for _, q := range []string{"DROP TABLE IF EXISTS items", "CREATE TABLE items (id int PRIMARY KEY, " + columns + ")", "INSERT INTO items (id) VALUES (1)"} {
 			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
-		conn, err := softdelete.NewConnector(softdelete.Config{DriverName: "pgx", DSN: dsn, Tables: []string{"items:gone:flag"}})
+		spec, warning := "items:gone:flag", "nullable"
+		if strings.Contains(columns, "integer") {
+			spec, warning = "items:gone:unix", "until 2038"
+		}
+		conn, err := softdelete.NewConnector(softdelete.Config{DriverName: "pgx", DSN: dsn, Tables: []string{spec}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		report, err := conn.Check(ctx)
-		if err != nil || len(report.Warnings) != 1 || !strings.Contains(report.Warnings[0].Problem, "nullable") {
+		if err != nil || len(report.Warnings) != 1 || !strings.Contains(report.Warnings[0].Problem, warning) {
 			t.Fatalf("%s: %v, %+v; want the nullable warning", columns, err, report)
 		}
 		for _, q := range strings.Split(report.Warnings[0].Fix, "; ") {
