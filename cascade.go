@@ -118,9 +118,6 @@ func newCascade(cfg Config, rw *rewriter) (*cascade, error) {
 	default:
 		return nil, fmt.Errorf("softdelete: foreign_keys=%q is not follow or ignore", cfg.ForeignKeys)
 	}
-	if rw.d.newEngine != nil {
-		return nil, nil // a foreign engine: softdelete cannot hand it a stamp
-	}
 	for _, spec := range cfg.Cascade {
 		r, err := parseRelation(spec, rw.tables)
 		if err != nil {

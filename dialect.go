@@ -48,6 +48,9 @@ type dialect struct {
 	// replaces a REPLACE, %s standing for the table.
 	concatFix, upsert string
 
+	// purge is Purge's SQL (purge_rules.go).
+	purge *purgeRules
+
 	// session keeps the server's session reading SQL as the lexer does;
 	// nil where the session cannot change that (SQLite).
 	session sessionRules

@@ -25,5 +25,6 @@ var dialectMySQL = &dialect{
 	defaultNow: "now(6)",
 	concatFix:  "write OR for a logical or, concat(a, b) to join strings",
 	upsert:     "INSERT INTO %s ... ON DUPLICATE KEY UPDATE",
+	purge:      &mysqlPurge,
 	session:    mysqlSession{},
 }

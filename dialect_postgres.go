@@ -44,6 +44,7 @@ var dialectPostgres = &dialect{
 	defaultNow:      "now()",
 	concatFix:       "write OR for a logical or",
 	upsert:          "INSERT INTO %s ... ON CONFLICT (key) DO UPDATE SET ...",
+	purge:           &postgresPurge,
 	session:         postgresSession{},
 	connCheck:       checkPostgresConn,
 	newEngine:       newPostgresEngine,

@@ -26,4 +26,5 @@ var dialectSQLite = &dialect{
 	defaultNow:         "strftime('%Y-%m-%d %H:%M:%f', 'now')",
 	concatFix:          "write OR for a logical or; to join strings, concat(a, b) (SQLite 3.44 or later) or printf('%s%s', a, b)",
 	upsert:             "INSERT INTO %s ... ON CONFLICT (key) DO UPDATE SET ...",
+	purge:              &sqlitePurge,
 }

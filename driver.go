@@ -103,7 +103,9 @@ type Config struct {
 	Actor string
 	// Cascade declares relations the schema does not, each
 	// "child.column->parent.column" between listed tables: a soft DELETE
-	// of parent rows also stamps their live children (see cascade.go).
+	// of parent rows also stamps their live children (see cascade.go),
+	// and Purge of parent rows purges their soft-deleted children first.
+	// On PostgreSQL only Purge follows them yet.
 	Cascade []string
 	// ForeignKeys is "follow" (the default, also "") to follow the
 	// foreign keys between listed tables, or "ignore" to follow none.
@@ -284,8 +286,11 @@ func newConnector(cfg Config, names optionNames) (*Connector, error) {
 			return nil, err
 		}
 	}
-	if rw.cascade, err = newCascade(cfg, rw); err != nil {
+	if rw.relations, err = newCascade(cfg, rw); err != nil {
 		return nil, err
+	}
+	if rw.d.newEngine == nil { // a foreign engine: softdelete cannot hand it a stamp
+		rw.cascade = rw.relations
 	}
 	c := &Connector{inner: inner, rw: rw}
 	if s := rw.d.session; s != nil {

@@ -81,6 +81,10 @@ type rewriter struct {
 	// cascade follows foreign keys on soft DELETE and Restore (cascade.go);
 	// nil when nothing is to be followed.
 	cascade *cascade
+	// relations are the relations Purge follows (purge_cascade.go): the
+	// same as cascade, and on a foreign engine, whose soft DELETE does not
+	// follow them, the same configuration all the same.
+	relations *cascade
 
 	actor    string        // the actor column (Config.Actor), or "" (see actor.go)
 	actorGen atomic.Uint32 // changes when the tables that have the actor column may have changed

@@ -478,8 +478,17 @@ type indexSchema struct {
 	unique  bool
 	primary bool
 	columns []string // "" for an expression
-	where   string   // the condition of a partial index (SQLite), or ""
+	where   string   // the condition of a partial index (SQLite, PostgreSQL), or ""
 	auto    bool     // SQLite: made by a UNIQUE constraint, cannot be dropped
+	// keys are PostgreSQL's key columns as the index defines them: a
+	// name, quoted where it needs it, or an expression (lower(email)).
+	keys []string
+	// constraint is the PostgreSQL UNIQUE or PRIMARY KEY constraint the
+	// index implements (dropped with ALTER TABLE ... DROP CONSTRAINT), or "".
+	constraint string
+	// nullsNotDistinct: PostgreSQL 15's NULLS NOT DISTINCT, under which
+	// NULL keys collide like any other value.
+	nullsNotDistinct bool
 }
 
 // foreignKey is one foreign key.

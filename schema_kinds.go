@@ -191,5 +191,8 @@ func (g *schemaGate) replaceIndex(t *tableSchema, ix indexSchema, cols string) s
 	if g.d == dialectSQLite {
 		return "DROP INDEX " + ix.name + "; CREATE UNIQUE INDEX " + ix.name + " ON " + t.name + "(" + cols + ")"
 	}
+	if g.d == dialectPostgres {
+		return postgresReplaceIndex(t, ix, cols)
+	}
 	return "ALTER TABLE " + t.name + " DROP INDEX " + ix.name + ", ADD UNIQUE INDEX " + ix.name + " (" + cols + ")"
 }

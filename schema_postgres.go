@@ -6,10 +6,9 @@ import (
 )
 
 // readPostgresSchema reads the listed tables' schema in the current schema
-// (the first of search_path) from information_schema, in two queries: the
-// schema's tables, then the columns of the listed ones. Indexes and foreign
-// keys are not read on PostgreSQL yet, so the unique-key and foreign-key
-// warnings do not appear there.
+// (the first of search_path), whatever the number of tables: the schema's
+// tables and the columns of the listed ones from information_schema, then
+// their unique indexes from pg_catalog (schema_postgres_index.go).
 func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable) (*schemaModel, error) {
 	rows, err := q.query(ctx, "SELECT s.db, t.table_name FROM (SELECT current_schema()::text AS db) s"+
 		" LEFT JOIN information_schema.tables t ON t.table_schema = s.db ORDER BY t.table_name")
@@ -21,7 +20,11 @@ func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable
 	if len(names) == 0 {
 		return m, nil
 	}
-	return m, readPostgresColumns(ctx, q, m, sqlStrings(names))
+	in := sqlStrings(names)
+	if err := readPostgresColumns(ctx, q, m, in); err != nil {
+		return nil, err
+	}
+	return m, readPostgresIndexes(ctx, q, m, in)
 }
 
 // readPostgresColumns reads the listed tables' columns, and the

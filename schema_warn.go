@@ -26,19 +26,19 @@ func (g *schemaGate) uniqueIndexWarnings(t *tableSchema, st *softTable) []Schema
 		}
 		var cols []string
 		hasMarker := false
-		for _, c := range ix.columns {
+		for i, c := range ix.columns {
 			if strings.EqualFold(c, marker.name) {
 				hasMarker = true
 			} else {
-				cols = append(cols, c)
+				cols = append(cols, ix.key(i))
 			}
 		}
 		p := SchemaProblem{Table: t.name, Column: marker.name, Fix: g.uniqueFix(t, ix, cols, st)}
 		if hasMarker {
-			p.Problem = "unique index " + ix.name + " (" + strings.Join(ix.columns, ", ") + ") does not stop duplicates among live rows: their " +
+			p.Problem = "unique index " + ix.name + " (" + ix.keyList() + ") does not stop duplicates among live rows: their " +
 				marker.name + " is NULL, and NULLs never collide"
 		} else {
-			p.Problem = "unique index " + ix.name + " (" + strings.Join(ix.columns, ", ") + ") does not include " + marker.name +
+			p.Problem = "unique index " + ix.name + " (" + ix.keyList() + ") does not include " + marker.name +
 				": a deleted row keeps its key, so inserting it again collides"
 		}
 		out = append(out, p)
@@ -47,10 +47,15 @@ func (g *schemaGate) uniqueIndexWarnings(t *tableSchema, st *softTable) []Schema
 }
 
 // liveOnly reports whether a unique index already applies to live rows
-// only: a partial index whose condition names the marker, or an index on a
-// generated column computed from it.
+// only: a partial index whose condition names the marker (on PostgreSQL,
+// requires a live marker: postgresLiveOnly), or an index on a generated
+// column computed from it.
 func (g *schemaGate) liveOnly(t *tableSchema, ix indexSchema, marker string) bool {
-	if ix.where != "" && strings.Contains(strings.ToLower(ix.where), strings.ToLower(marker)) {
+	if g.d == dialectPostgres {
+		if postgresLiveOnly(ix, marker) {
+			return true
+		}
+	} else if ix.where != "" && strings.Contains(strings.ToLower(ix.where), strings.ToLower(marker)) {
 		return true
 	}
 	for _, name := range ix.columns {
@@ -67,6 +72,9 @@ func (g *schemaGate) uniqueFix(t *tableSchema, ix indexSchema, cols []string, st
 	marker, live := st.column, st.column+" IS NULL"
 	if st.kind.numeric() {
 		live = "coalesce(" + marker + ", 0) = 0"
+	}
+	if g.d == dialectPostgres {
+		return postgresUniqueFix(t, ix, cols, strings.Replace(live, marker, postgresName(marker), 1))
 	}
 	if g.d == dialectSQLite {
 		create := "CREATE UNIQUE INDEX " + ix.name + " ON " + t.name + "(" + list + ") WHERE " + live
@@ -109,6 +117,24 @@ func (g *schemaGate) foreignKeyWarnings(m *schemaModel, t *tableSchema) []Schema
 		warn(fk, fk.table)
 	}
 	return out
+}
+
+// key returns the i-th key of an index as its definition reads it: the
+// column's name, or on PostgreSQL the name quoted where it needs it or the
+// expression.
+func (ix *indexSchema) key(i int) string {
+	if i < len(ix.keys) {
+		return ix.keys[i]
+	}
+	return ix.columns[i]
+}
+
+// keyList returns the keys of an index, separated by commas.
+func (ix *indexSchema) keyList() string {
+	if len(ix.keys) > 0 {
+		return strings.Join(ix.keys, ", ")
+	}
+	return strings.Join(ix.columns, ", ")
 }
 
 // listed reports whether a lower-case name is a listed table.

@@ -177,7 +177,7 @@ func cellText(v any) string {
 var restoreCommand = &command{
 	name:     "restore",
 	usage:    "-table T -where CONDITION [ARG...]",
-	synopsis: "Un-delete the soft-deleted rows of a table that match a condition.\nARGs fill its ? placeholders. To restore every deleted row, say so: -where '1 = 1'.",
+	synopsis: "Un-delete the soft-deleted rows of a table that match a condition.\nARGs fill its placeholders (? on MySQL and SQLite, $1, $2 on PostgreSQL). To restore every deleted row, say so: -where '1 = 1'.",
 	example:  `softdelete restore -table posts -where 'id IN (?, ?)' 7 8`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		table := fs.String("table", "", "the listed table (required)")

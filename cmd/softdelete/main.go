@@ -10,6 +10,10 @@
 //	softdelete trash -table posts -limit 10
 //	softdelete restore -table posts -where 'id = ?' 7
 //	softdelete purge -older-than 720h -dry-run
+//
+// It speaks MySQL/MariaDB (driver=mysql), SQLite (driver=sqlite3) and
+// PostgreSQL (driver=pgx or driver=postgres, lib/pq), whose placeholders
+// are $1, $2: softdelete restore -table posts -where 'id = $1' 7.
 package main
 
 import (
@@ -24,8 +28,11 @@ import (
 	"strings"
 
 	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // driver=pgx
+	_ "github.com/lib/pq"              // driver=postgres
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/softdelete-go/softdelete"
+	_ "github.com/softdelete-go/softdelete/postgres" // PostgreSQL's engine
 )
 
 // Exit statuses.
@@ -151,7 +158,9 @@ func fail(e *env, err error) int {
 
 func mainUsage(w io.Writer) {
 	fmt.Fprintf(w, "usage: softdelete [-dsn DSN] COMMAND [flags] [args]\n\n")
-	fmt.Fprintf(w, "The DSN is the softdelete driver's (-dsn, or $%s), e.g.\n  driver=sqlite3 tables=users,posts dsn=app.db\n\ncommands:\n", dsnEnv)
+	fmt.Fprintf(w, "The DSN is the softdelete driver's (-dsn, or $%s), e.g.\n  driver=sqlite3 tables=users,posts dsn=app.db\n"+
+		"  driver=pgx tables=users,posts dsn=postgres://app@localhost:5432/app\n"+
+		"Drivers: mysql, sqlite3, pgx and postgres (lib/pq).\n\ncommands:\n", dsnEnv)
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, strings.SplitN(c.synopsis, "\n", 2)[0])
 	}

@@ -95,19 +95,30 @@ func runPurge(ctx context.Context, e *env, fs *flag.FlagSet, o *purgeFlags) int 
 	}
 	fmt.Fprintf(e.stdout, "%s rows deleted before %s (%s ago)\n", verb, cutoff.UTC().Format(time.RFC3339), o.olderThan)
 	p := &purgePrinter{w: e.stdout, terminal: isTerminal(e.stdout)}
-	totals := make([]string, 0, len(tables))
-	var sum int64
+	counts := map[string]int64{} // by lower-case name: a purge of a parent takes its soft-deleted children too
 	for _, t := range tables {
-		n, err := p.purge(ctx, db, t, cutoff, o)
+		res, err := p.purge(ctx, db, t, cutoff, o)
 		if err != nil {
 			return fail(e, err)
 		}
-		sum += n
-		totals = append(totals, fmt.Sprintf("%s %d", t, n))
+		for name, n := range res.Rows {
+			counts[name] += n
+		}
+		if res.Kept > 0 {
+			fmt.Fprintf(e.stdout, "%s: kept %d rows that live rows still reference (restore or delete those, then purge again)\n", t, res.Kept)
+		}
 	}
 	done := "purged"
 	if o.dryRun {
 		done = "would purge"
+	}
+	totals := make([]string, 0, len(tables))
+	var sum int64
+	for _, t := range listedNames(cfg) {
+		if n, ok := counts[strings.ToLower(t)]; ok {
+			sum += n
+			totals = append(totals, fmt.Sprintf("%s %d", t, n))
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s %d rows: %s\n", done, sum, strings.Join(totals, ", "))
 	return exitOK
@@ -120,13 +131,13 @@ type purgePrinter struct {
 	terminal bool
 }
 
-// purge purges (or counts) one table and returns its rows.
-func (p *purgePrinter) purge(ctx context.Context, db *sql.DB, table string, cutoff time.Time, o *purgeFlags) (int64, error) {
+// purge purges (or counts) one table and returns the result.
+func (p *purgePrinter) purge(ctx context.Context, db *sql.DB, table string, cutoff time.Time, o *purgeFlags) (*softdelete.PurgeResult, error) {
 	var expected int64
 	if p.terminal && !o.dryRun { // a total for the progress bar
 		res, err := softdelete.Purge(ctx, db, table, cutoff, &softdelete.PurgeOptions{DryRun: true})
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		expected = res.Rows[strings.ToLower(table)]
 	}
@@ -138,9 +149,9 @@ func (p *purgePrinter) purge(ctx context.Context, db *sql.DB, table string, cuto
 		fmt.Fprintln(p.w)
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return res.Rows[strings.ToLower(table)], nil
+	return res, nil
 }
 
 func (p *purgePrinter) progress(table string, pr softdelete.PurgeProgress, expected int64, dryRun bool) {
