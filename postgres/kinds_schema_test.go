@@ -80,8 +80,9 @@ func TestPostgresLiveKindSchema(t *testing.T) {
 
 // TestPostgresLiveKindSchemaWarning checks the warnings of a nullable
 // numeric marker (its fix, in PostgreSQL's syntax and with the flag's '0':
-// a boolean has no = 0) and of an integer epoch (2038) on PostgreSQL:
-// each fix runs and silences its warning.
+// a boolean has no = 0), of an integer epoch (2038) and of a unique index
+// without a boolean or integer flag on PostgreSQL: each fix runs and
+// silences its warning.
 func TestPostgresLiveKindSchemaWarning(t *testing.T) {
 	dsn := os.Getenv("SOFTDELETE_POSTGRES_DSN")
 	if dsn == "" {
@@ -93,15 +94,19 @@ func TestPostgresLiveKindSchemaWarning(t *testing.T) {
 	}
 	defer raw.Close()
 	ctx := context.Background()
-	for _, columns := range []string{"gone boolean NULL DEFAULT false", "gone smallint NULL", "gone integer NOT NULL DEFAULT 0"} {
+	for _, columns := range []string{"gone boolean NULL DEFAULT false", "gone smallint NULL", "gone integer NOT NULL DEFAULT 0",
+		"gone boolean NOT NULL DEFAULT false, email text UNIQUE", "gone smallint NOT NULL DEFAULT 0, email text UNIQUE", "gone bigint NOT NULL DEFAULT 0, email text UNIQUE"} {
 		for _, q := range []string{"DROP TABLE IF EXISTS items", "CREATE TABLE items (id int PRIMARY KEY, " + columns + ")", "INSERT INTO items (id) VALUES (1)"} {
 			if _, err := raw.ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
 		spec, warning := "items:gone:flag", "nullable"
-		if strings.Contains(columns, "integer") {
+		switch {
+		case strings.Contains(columns, "integer"):
 			spec, warning = "items:gone:unix", "until 2038"
+		case strings.Contains(columns, "UNIQUE"):
+			warning = "a deleted row keeps its key"
 		}
 		conn, err := softdelete.NewConnector(softdelete.Config{DriverName: "pgx", DSN: dsn, Tables: []string{spec}})
 		if err != nil {
