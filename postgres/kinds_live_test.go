@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/softdelete-go/softdelete"
@@ -276,5 +277,37 @@ func TestPostgresLiveActorAfterPgxOptions(t *testing.T) {
 	}
 	if _, err := db.ExecContext(ctx, "DELETE FROM items WHERE id = $1 AND name = $2", 4); err == nil || !strings.Contains(err.Error(), "takes 2 arguments, got 1") {
 		t.Errorf("too few arguments: %v", err)
+	}
+}
+
+// TestPostgresLivePurgeKinds purges each kind on PostgreSQL: the row
+// deleted in 2020 goes, the row deleted now and the live rows stay (a
+// flag is purged by its companion's time).
+func TestPostgresLivePurgeKinds(t *testing.T) {
+	for _, k := range liveKinds {
+		if strings.HasPrefix(k.name, "flag") && k.compan == "" {
+			continue // a flag alone holds no time: Purge refuses it
+		}
+		t.Run(k.name, func(t *testing.T) {
+			db, raw := kindDB(t, "pgx", k)
+			ctx := context.Background()
+			if k.compan != "" {
+				exec(t, ctx, raw, "UPDATE items SET "+k.compan+" = '2020-01-01' WHERE id = 3")
+			}
+			if n := exec(t, ctx, db, "DELETE FROM items WHERE id = 1"); n != 1 {
+				t.Fatalf("soft DELETE: %d rows", n)
+			}
+			res, err := softdelete.Purge(ctx, db, "items", time.Now().Add(-time.Hour), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids string
+			if err := raw.QueryRowContext(ctx, "SELECT string_agg(id::text, ',' ORDER BY id) FROM items").Scan(&ids); err != nil {
+				t.Fatal(err)
+			}
+			if res.Rows["items"] != 1 || ids != "1,2,4,5" {
+				t.Errorf("purged %v, left %s; want row 3 only purged", res.Rows, ids)
+			}
+		})
 	}
 }
