@@ -70,16 +70,26 @@ func actorFrom(ctx context.Context) any {
 type actorArgs struct {
 	at    []int  // indexes in the final argument list where the actor goes, ascending
 	named string // the actor is the named argument of that name, appended
-	gen   uint32 // the actor-table generation it was computed under (see rewriter.actorGen)
+	// last: the actor goes after every argument, its slot (at) only
+	// bounding their count from below: PostgreSQL's $k, one past the
+	// highest parameter, where pgx options (pgx.QueryExecModeSimpleProtocol)
+	// may lead the arguments and must not shift it.
+	last bool
+	gen  uint32 // the actor-table generation it was computed under (see rewriter.actorGen)
 }
 
 // takes reports whether the rewrite takes the actor as an argument.
 func (a *actorArgs) takes() bool { return a != nil && (len(a.at) > 0 || a.named != "") }
 
 // actorColumnOf returns the actor column of table t, or "" when no actor
-// column is configured or the schema says the table has none.
+// column is configured or the schema says the table has none (before the
+// schema gate exists, while the rewriter is built, there is no model).
 func (r *rewriter) actorColumnOf(t *softTable) string {
-	if r.actor == "" || !hasActorColumn(r.schema.model.Load(), t.name, r.actor) {
+	var m *schemaModel
+	if r.schema != nil {
+		m = r.schema.model.Load()
+	}
+	if r.actor == "" || !hasActorColumn(m, t.name, r.actor) {
 		return ""
 	}
 	return r.actor
@@ -147,6 +157,10 @@ func (c *conn) insertActor(ctx context.Context, args []driver.NamedValue, a *act
 	}
 	if last := a.at[len(a.at)-1]; last-(len(a.at)-1) > len(args) {
 		return nil, fmt.Errorf("softdelete: the statement takes %d arguments, got %d", last-(len(a.at)-1), len(args))
+	}
+	if a.last {
+		out = append(out, args...)
+		return append(out, driver.NamedValue{Ordinal: len(out) + 1, Value: v}), nil
 	}
 	next := 0
 	for _, at := range a.at {
@@ -299,8 +313,11 @@ func (g *schemaGate) checkActorColumn(m *schemaModel) (SchemaProblem, bool) {
 		}
 	}
 	typ := "VARCHAR(255) NULL"
-	if g.d == dialectSQLite {
+	switch g.d {
+	case dialectSQLite:
 		typ = "TEXT NULL"
+	case dialectPostgres:
+		typ = "text NULL"
 	}
 	first := g.tables[0].name
 	return SchemaProblem{Table: strings.Join(tableNames(g.tables), ","), Column: actor,

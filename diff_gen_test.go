@@ -138,12 +138,6 @@ func genSchemaOf(seed int64, kinds bool) *diffSchema {
 	return s
 }
 
-// genSchemaTimeMarkers is genSchema with every soft-delete table on a time
-// marker (the PostgreSQL engine supports no other kind yet).
-func genSchemaTimeMarkers(seed int64) *diffSchema {
-	return genSchemaOf(seed, false)
-}
-
 // diffKinds are the kinds a soft-delete table gets, time twice as often.
 var diffKinds = []MarkerKind{KindTime, KindTime, KindUnix, KindUnixMilli, KindFlag}
 

@@ -166,6 +166,11 @@ func valString(v any) string {
 		return strconv.FormatFloat(x, 'g', 12, 64)
 	case time.Time:
 		return "'" + x.Format("2006-01-02 15:04:05.999999") + "'"
+	case bool: // a PostgreSQL boolean flag, as the integer flags read
+		if x {
+			return "1"
+		}
+		return "0"
 	}
 	return fmt.Sprintf("%T(%v)", v, v)
 }

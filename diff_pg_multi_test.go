@@ -80,7 +80,7 @@ func runPgMulti(t *testing.T, env *pgEnv, pqDSN string, seed, n int64) pgMultiSt
 	start := time.Now()
 	var st pgMultiStats
 	for i := int64(0); int64(st.texts) < n; i++ {
-		s := genSchemaTimeMarkers(seed*1000 + i)
+		s := pgSchema(t, seed*1000+i)
 		db, err := env.open(s)
 		if err != nil {
 			t.Fatalf("schema seed %d: %v\n%s", s.seed, err, s)

@@ -32,6 +32,12 @@ import (
 //	SOFTDELETE_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/t_pg?sslmode=disable' \
 //	SOFTDELETE_DIFF_PG_N=20000 go test -tags postgres -count=1 -run 'TestDifferentialPostgres$' -v .
 //	SOFTDELETE_DIFF_CASE=<schema seed>,<statement seed> ...  # rerun one case, verbosely
+//	SOFTDELETE_DIFF_PG_KIND=flag ...  # every soft-delete table of that marker kind
+//
+// The soft-delete tables get random marker kinds (diff_gen_test.go's
+// genKinds) in PostgreSQL's types (pgMarkerType: boolean and integer
+// flags, integer and bigint epochs), or all the kind SOFTDELETE_DIFF_PG_KIND
+// names.
 //
 // These files (diff_pg_test.go, fuzz_pg_test.go, bench_pg_test.go) build
 // only with -tags postgres: they import the postgres package (and pgx),
@@ -124,7 +130,10 @@ func pgDDL(s *diffSchema) []string {
 		out = append(out, "drop table if exists "+t.name)
 		cols := "id serial primary key, a int, b int, c text"
 		if t.soft {
-			cols += ", " + t.col + " timestamp null"
+			cols += ", " + t.col + " " + t.pgMarkerType(s.seed)
+		}
+		if t.companion != "" {
+			cols += ", " + t.companion + " timestamp null"
 		}
 		if t.extra != "" {
 			cols += ", " + t.extra + " timestamp null"
@@ -137,8 +146,13 @@ func pgDDL(s *diffSchema) []string {
 		var vals []string
 		for _, row := range t.rows {
 			v := fmt.Sprintf("(%d, %s, %s, %s", row.id, row.a, row.b, row.c)
-			if t.soft {
+			if t.soft && t.kind == KindFlag && row.del != "NULL" {
+				v += ", '" + row.del + "'" // '0' and '1' read as boolean or integer
+			} else if t.soft {
 				v += ", " + row.del
+			}
+			if t.companion != "" {
+				v += ", NULL"
 			}
 			if t.extra != "" {
 				v += ", " + row.extra
@@ -150,6 +164,71 @@ func pgDDL(s *diffSchema) []string {
 	return out
 }
 
+// pgSchema is genSchema, with every soft-delete table of the kind
+// SOFTDELETE_DIFF_PG_KIND names, if set: its rows keep which are deleted.
+func pgSchema(t *testing.T, seed int64) *diffSchema {
+	s := genSchema(seed)
+	name := os.Getenv("SOFTDELETE_DIFF_PG_KIND")
+	if name == "" {
+		return s
+	}
+	k, err := parseKind(name)
+	if err != nil {
+		t.Fatalf("SOFTDELETE_DIFF_PG_KIND: %v", err)
+	}
+	r := rand.New(rand.NewSource(seed ^ 0x6b696e64))
+	s.kind = ""
+	for _, tb := range s.tables {
+		if !tb.soft {
+			continue
+		}
+		deleted := make([]bool, len(tb.rows))
+		for i, row := range tb.rows {
+			deleted[i] = !tb.live(row.del)
+		}
+		tb.kind, tb.nullable, tb.companion = k, k.numeric() && r.Intn(2) == 0, ""
+		if k == KindFlag && r.Intn(2) == 0 {
+			tb.companion = "flagged_at"
+		}
+		for i := range tb.rows {
+			switch {
+			case k.numeric():
+				tb.rows[i].del = genMarker(tb, deleted[i], r)
+			case deleted[i]:
+				tb.rows[i].del = fmt.Sprintf("'2020-01-0%d 00:00:00'", 1+r.Intn(9))
+			default:
+				tb.rows[i].del = "NULL"
+			}
+		}
+	}
+	return s
+}
+
+// pgMarkerType is the PostgreSQL type of t's marker in the schema of a
+// seed: a flag is boolean, smallint or integer, an epoch in seconds
+// integer or bigint, one in milliseconds bigint.
+func (t *diffTable) pgMarkerType(seed int64) string {
+	pick := (seed + int64(len(t.name))) % 3
+	typ, zero := "", "0"
+	switch t.kind {
+	case KindFlag:
+		typ = []string{"boolean", "smallint", "integer"}[pick]
+		if typ == "boolean" {
+			zero = "false"
+		}
+	case KindUnix:
+		typ = []string{"integer", "bigint", "bigint"}[pick]
+	case KindUnixMilli:
+		typ = "bigint"
+	default:
+		return "timestamp null"
+	}
+	if t.nullable {
+		return typ + " null default " + zero
+	}
+	return typ + " not null default " + zero
+}
+
 func (e *pgEnv) open(s *diffSchema) (*diffDB, error) {
 	raw, err := sql.Open("pgx", e.dsn)
 	if err != nil {
@@ -157,7 +236,7 @@ func (e *pgEnv) open(s *diffSchema) (*diffDB, error) {
 	}
 	raw.SetMaxOpenConns(1)
 	raw.SetMaxIdleConns(1)
-	conn, err := NewConnector(Config{DriverName: "pgx", DSN: e.dsn, Tables: s.config(), Column: s.column, CacheSize: -1})
+	conn, err := NewConnector(Config{DriverName: "pgx", DSN: e.dsn, Tables: s.config(), Column: s.column, Kind: s.kind, CacheSize: -1})
 	if err != nil {
 		raw.Close()
 		return nil, err
@@ -365,12 +444,17 @@ func pgSoft(ctx, mctx context.Context, db *diffDB, st diffStmt) (rows []string, 
 	return nil, snap, nil, ""
 }
 
-// pgTables returns the soft-delete tables of the schema and their columns.
+// pgTables returns the soft-delete tables of the schema and their
+// columns, as pgCheckRewrite takes them: col, or col:kind for a numeric
+// kind.
 func (s *diffSchema) pgTables() map[string]string {
 	out := map[string]string{}
 	for _, t := range s.tables {
 		if t.soft {
 			out[t.name] = t.col
+			if t.kind.numeric() {
+				out[t.name] += ":" + string(t.kind)
+			}
 		}
 	}
 	return out
@@ -382,7 +466,7 @@ func runPgDifferential(t *testing.T, env *pgEnv, seed int64) diffStats {
 		if _, err := fmt.Sscanf(c, "%d,%d", &schemaSeed, &stmtSeed); err != nil {
 			t.Fatalf("SOFTDELETE_DIFF_CASE=%q: want <schema seed>,<statement seed>", c)
 		}
-		s := genSchemaTimeMarkers(schemaSeed)
+		s := pgSchema(t, schemaSeed)
 		db, err := env.open(s)
 		if err != nil {
 			t.Fatal(err)
@@ -400,7 +484,7 @@ func runPgDifferential(t *testing.T, env *pgEnv, seed int64) diffStats {
 	start := time.Now()
 	st := diffStats{byKind: map[string]int{}, refusals: map[string]int{}, errors: map[string]int{}}
 	for i := int64(0); int64(st.run) < env.n; i++ {
-		s := genSchemaTimeMarkers(seed*1000 + i)
+		s := pgSchema(t, seed*1000+i)
 		db, err := env.open(s)
 		if err != nil {
 			t.Fatalf("schema seed %d: %v\n%s", s.seed, err, s)
@@ -425,8 +509,8 @@ func runPgDifferential(t *testing.T, env *pgEnv, seed int64) diffStats {
 		}
 		db.close()
 	}
-	t.Logf("postgres: %d statements (%v) in %v: %d rewritten, %d refused (%.1f%%), %d invalid for both, %d mismatches",
-		st.run, st.byKind, time.Since(start).Round(time.Millisecond), st.rewritten, st.refused,
+	t.Logf("postgres (kind %q): %d statements (%v) in %v: %d rewritten, %d refused (%.1f%%), %d invalid for both, %d mismatches",
+		os.Getenv("SOFTDELETE_DIFF_PG_KIND"), st.run, st.byKind, time.Since(start).Round(time.Millisecond), st.rewritten, st.refused,
 		100*float64(st.refused)/float64(st.run), st.bothError, st.mismatches)
 	for _, k := range sortedKeys(st.refusals) {
 		t.Logf("  refused %4d: %s", st.refusals[k], k)

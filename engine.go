@@ -3,6 +3,7 @@ package softdelete
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/softdelete-go/softdelete/internal/engine"
 )
@@ -27,8 +28,12 @@ type rewriteEngine interface {
 	rewriteText(q string, m *mode) (out string, session bool, actor *actorArgs, err error)
 }
 
-// The built-in engine: the rewriter's own stages.
-var _ rewriteEngine = (*rewriter)(nil)
+// The built-in engine, the rewriter's own stages, and the adapter of a
+// dialect's own engine.
+var (
+	_ rewriteEngine = (*rewriter)(nil)
+	_ rewriteEngine = (*foreignEngine)(nil)
+)
 
 // newEngine returns the engine of dialect d for the tables: the built-in
 // one, or the dialect's own.
@@ -36,36 +41,68 @@ func newEngine(r *rewriter, d *dialect, now string) (rewriteEngine, error) {
 	if d.newEngine == nil {
 		return r, nil
 	}
-	cfg := engine.Config{Now: now}
-	for _, name := range r.tables.names {
-		t := r.tables.lookup(name)
-		if t.kind != KindTime {
-			return nil, fmt.Errorf("table %s: the engine supports time markers only, not %s", t.name, t.kind)
-		}
-		cfg.Tables = append(cfg.Tables, engine.Table{Name: t.name, Column: t.column})
-	}
-	e, err := d.newEngine(cfg)
+	f := &foreignEngine{r: r, build: d.newEngine, now: now}
+	gen := r.actorGen.Load()
+	e, err := f.engineFor(gen)
 	if err != nil {
 		return nil, err
 	}
-	return foreignEngine{e: e, tables: r.tables}, nil
+	f.cur.Store(&foreignBuilt{gen: gen, e: e})
+	return f, nil
 }
 
-// foreignEngine adapts an engine.Engine of another package: the mode goes
-// to it as data, and its refusals come back as *RefusedError. The tables
-// it names as stamped (engine.Mode.Stamped) come back as the mode's
-// stampOverride targets, as the built-in scope fills them.
+// foreignEngine adapts an engine.Engine of another package: the tables and
+// the mode go to it as data, its refusals come back as *RefusedError, and
+// the parameter it takes the actor as becomes an actorArgs. Which tables
+// have the actor column is the schema's (actor.go): the engine is built
+// again when they may have changed (rewriter.actorGen moved on).
 type foreignEngine struct {
-	e      engine.Engine
-	tables *tableSet
+	r     *rewriter
+	build engine.New
+	now   string
+	cur   atomic.Pointer[foreignBuilt]
 }
 
-func (f foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs, error) {
+// foreignBuilt is the engine built for one actor generation.
+type foreignBuilt struct {
+	gen uint32
+	e   engine.Engine
+}
+
+// engineFor builds the engine for the tables as the schema now has them.
+func (f *foreignEngine) engineFor(gen uint32) (engine.Engine, error) {
+	cfg := engine.Config{Now: f.now}
+	for _, name := range f.r.tables.names {
+		t := f.r.tables.lookup(name)
+		et := engine.Table{Name: t.name, Column: t.column, Kind: string(t.kind), Companion: t.companion, Actor: f.r.actorColumnOf(t)}
+		if t.kind.numeric() {
+			if et.Stamp = kindStampSQL[f.r.d][t.kind]; et.Stamp == "" {
+				return nil, fmt.Errorf("table %s: the %s engine has no stamp for %s markers", t.name, f.r.d, t.kind)
+			}
+		}
+		cfg.Tables = append(cfg.Tables, et)
+	}
+	return f.build(cfg)
+}
+
+func (f *foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs, error) {
+	gen := f.r.actorGen.Load() // before the model is read: a reload meanwhile makes this rewrite stale, not wrong
+	built := f.cur.Load()
+	if built.gen != gen {
+		e, err := f.engineFor(gen)
+		if err != nil {
+			return "", false, nil, err
+		}
+		built = &foreignBuilt{gen: gen, e: e}
+		f.cur.Store(built)
+	}
 	d := m.data()
-	out, session, err := f.e.Rewrite(q, d)
+	out, session, param, err := built.e.Rewrite(q, d)
 	if m.stamp != nil && err == nil {
+		// The tables the engine stamped come back as the stampOverride's
+		// targets, as the built-in scope fills them (cascade_exec.go).
 		for _, name := range d.Stamped {
-			if t := f.tables.lookup(name); t != nil {
+			if t := f.r.tables.lookup(name); t != nil {
 				m.stamp.targets = append(m.stamp.targets, t)
 			}
 		}
@@ -74,7 +111,18 @@ func (f foreignEngine) rewriteText(q string, m *mode) (string, bool, *actorArgs,
 	if errors.As(err, &refusal) {
 		return "", false, nil, &RefusedError{Table: refusal.Table, Reason: refusal.Reason, Fix: refusal.Fix, Err: refusal.Err}
 	}
-	return out, session, nil, err
+	if err != nil {
+		return "", false, nil, err
+	}
+	var actor *actorArgs
+	if f.r.actor != "" {
+		// Every rewrite depends on the actor tables it was made for.
+		actor = &actorArgs{gen: gen}
+		if param > 0 {
+			actor.at, actor.last = []int{param - 1}, true
+		}
+	}
+	return out, session, actor, nil
 }
 
 // data returns the mode as an engine.Mode.

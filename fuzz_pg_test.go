@@ -21,8 +21,8 @@ import (
 
 // pgCheckRewrite checks a rewrite of in (accepted) with PostgreSQL's
 // parser: out must parse, and every read of a soft-delete table in out
-// (tables: name -> deleted column) must carry the filter the mode asks
-// for, as a conjunct of the WHERE of its query or of the ON of a join
+// (tables: name -> deleted column, or column:kind for a numeric kind)
+// must carry the filter the mode asks for, as a conjunct of the WHERE of its query or of the ON of a join
 // that filters the table's rows before they are null-extended. It returns
 // the problems found.
 func pgCheckRewrite(tables map[string]string, mode diffMode, in, out string) []string {
@@ -129,6 +129,7 @@ func (c *pgChecker) table(rv *pg.RangeVar, path []pgJoinStep, where *pg.Node) {
 	if !ok {
 		return
 	}
+	col, kind, numeric := strings.Cut(col, ":")
 	f := c.mode.show(rv.Relname, c.primary)
 	if f == filterAll {
 		return
@@ -156,39 +157,60 @@ func (c *pgChecker) table(rv *pg.RangeVar, path []pgJoinStep, where *pg.Node) {
 		places = append(places, where)
 	}
 	for _, p := range places {
-		if pgHasConjunct(p, ref, col, f == filterLive) {
+		if pgHasConjunct(p, ref, col, numeric, f == filterLive) {
 			return
 		}
 	}
-	c.problems = append(c.problems, fmt.Sprintf("%s (as %s, at offset %d) has no filter %s.%s IS %sNULL where it applies",
-		rv.Relname, ref, rv.Location, ref, col, map[bool]string{true: "", false: "NOT "}[f == filterLive]))
+	c.problems = append(c.problems, fmt.Sprintf("%s (as %s, at offset %d) has no %s filter of %s.%s (%s) where it applies",
+		rv.Relname, ref, rv.Location, map[bool]string{true: "live", false: "deleted"}[f == filterLive], ref, col, kind))
 }
 
-// pgHasConjunct reports whether ref.col IS [NOT] NULL is a conjunct of e.
-func pgHasConjunct(e *pg.Node, ref, col string, isNull bool) bool {
+// pgHasConjunct reports whether the filter of ref.col is a conjunct of e:
+// for the live rows (live) IS NULL, or for a numeric marker (= 0 OR IS
+// NULL); for the deleted rows IS NOT NULL, or <> 0.
+func pgHasConjunct(e *pg.Node, ref, col string, numeric, live bool) bool {
 	if e == nil {
 		return false
 	}
-	if b := e.GetBoolExpr(); b != nil {
-		if b.Boolop != pg.BoolExprType_AND_EXPR {
-			return false
-		}
+	if b := e.GetBoolExpr(); b != nil && b.Boolop == pg.BoolExprType_AND_EXPR {
 		for _, a := range b.Args {
-			if pgHasConjunct(a, ref, col, isNull) {
+			if pgHasConjunct(a, ref, col, numeric, live) {
 				return true
 			}
 		}
 		return false
 	}
+	switch {
+	case !numeric:
+		return pgIsNullTest(e, ref, col, live)
+	case !live:
+		return pgIsZeroTest(e, ref, col, "<>")
+	}
+	b := e.GetBoolExpr()
+	return b != nil && b.Boolop == pg.BoolExprType_OR_EXPR && len(b.Args) == 2 &&
+		pgIsZeroTest(b.Args[0], ref, col, "=") && pgIsNullTest(b.Args[1], ref, col, true)
+}
+
+// pgIsNullTest reports whether e is ref.col IS [NOT] NULL.
+func pgIsNullTest(e *pg.Node, ref, col string, isNull bool) bool {
 	nt := e.GetNullTest()
-	if nt == nil || (nt.Nulltesttype == pg.NullTestType_IS_NULL) != isNull {
+	return nt != nil && (nt.Nulltesttype == pg.NullTestType_IS_NULL) == isNull && pgIsColumn(nt.Arg, ref, col)
+}
+
+// pgIsZeroTest reports whether e is ref.col op 0 (or '0').
+func pgIsZeroTest(e *pg.Node, ref, col, op string) bool {
+	x := e.GetAExpr()
+	if x == nil || x.Kind != pg.A_Expr_Kind_AEXPR_OP || len(x.Name) != 1 || x.Name[0].GetString_().GetSval() != op || !pgIsColumn(x.Lexpr, ref, col) {
 		return false
 	}
-	cr := nt.Arg.GetColumnRef()
-	if cr == nil || len(cr.Fields) != 2 {
-		return false
-	}
-	return cr.Fields[0].GetString_().GetSval() == ref && cr.Fields[1].GetString_().GetSval() == col
+	c := x.Rexpr.GetAConst()
+	return c != nil && (c.GetIval() != nil && c.GetIval().GetIval() == 0 || c.GetSval().GetSval() == "0")
+}
+
+// pgIsColumn reports whether e is ref.col.
+func pgIsColumn(e *pg.Node, ref, col string) bool {
+	cr := e.GetColumnRef()
+	return cr != nil && len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() == ref && cr.Fields[1].GetString_().GetSval() == col
 }
 
 // pgPrimaryOf is the primary table of a statement, as the README defines
@@ -227,7 +249,7 @@ func pgPrimaryOf(n *pg.Node) string {
 // TestPgCheckRewriteDetects checks that the checker fails rewrites that
 // miss a filter or put it where it does not apply.
 func TestPgCheckRewriteDetects(t *testing.T) {
-	tables := map[string]string{"users": "deleted_at", "posts": "deleted_at"}
+	tables := map[string]string{"users": "deleted_at", "posts": "deleted_at", "tags": "gone:flag", "logs": "deleted_at:unix"}
 	for _, c := range []struct {
 		mode diffMode
 		out  string
@@ -252,6 +274,16 @@ func TestPgCheckRewriteDetects(t *testing.T) {
 		{diffMode{}, "SELECT * FROM users WHERE id = @id AND users.deleted_at IS NULL", true},
 		{diffMode{includeAll: true}, "SELECT FROM users JOIN posts ON@SELECT", true},
 		{diffMode{}, "SELECT * FROM users JOIN posts ON @select WHERE users.deleted_at IS NULL AND posts.deleted_at IS NULL", true},
+		// Numeric kinds: (= 0 OR IS NULL) live, <> 0 deleted.
+		{diffMode{}, "SELECT * FROM tags WHERE id = 1 AND (tags.gone = '0' OR tags.gone IS NULL)", true},
+		{diffMode{}, "SELECT * FROM logs l WHERE l.deleted_at = 0 OR l.deleted_at IS NULL", true},
+		{diffMode{}, "SELECT * FROM tags WHERE tags.gone IS NULL", false},
+		{diffMode{}, "SELECT * FROM tags WHERE tags.gone = '0'", false},
+		{diffMode{}, "SELECT * FROM tags WHERE tags.gone = '1' OR tags.gone IS NULL", false},
+		{diffMode{}, "SELECT * FROM logs WHERE (logs.deleted_at = 0 OR logs.deleted_at IS NULL) OR id = 1", false},
+		{diffMode{only: []string{"logs"}}, "SELECT * FROM logs WHERE logs.deleted_at <> 0", true},
+		{diffMode{only: []string{"logs"}}, "SELECT * FROM logs WHERE logs.deleted_at IS NOT NULL", false},
+		{diffMode{only: []string{"tags"}}, "SELECT * FROM tags WHERE tags.gone = '0'", false},
 	} {
 		got := pgCheckRewrite(tables, c.mode, "", c.out)
 		if (len(got) == 0) != c.ok {
@@ -336,11 +368,13 @@ func FuzzPostgresRewrite(f *testing.F) {
 		}
 	}
 	c, err := NewConnector(Config{DriverName: "pgx", DSN: "postgres://nobody@127.0.0.1:1/none",
-		Tables: []string{"users", "posts", "comments:removed_at"}, CacheSize: -1, Check: CheckOff})
+		Tables: []string{"users", "posts::unix", "comments:removed_at:flag"}, CacheSize: -1, Check: CheckOff})
 	if err != nil {
 		f.Fatal(err)
 	}
-	tables := map[string]string{"users": "deleted_at", "posts": "deleted_at", "comments": "removed_at"}
+	// One table per form of filter: a time marker, an epoch (= 0), a flag
+	// (= '0').
+	tables := map[string]string{"users": "deleted_at", "posts": "deleted_at:unix", "comments": "removed_at:flag"}
 	f.Fuzz(func(t *testing.T, q string, mi uint8) {
 		mode := pgFuzzModes[int(mi)%len(pgFuzzModes)]
 		ctx := mode.ctx(context.Background())

@@ -178,11 +178,12 @@ func newSoftTable(spec Table, column string, kind MarkerKind, d *dialect, now sq
 	}
 	t.stamp = now
 	if kind.numeric() {
-		stamp, ok := kindStamps[d][kind]
-		if !ok {
+		if _, ok := kindStampSQL[d][kind]; !ok {
 			return nil, fmt.Errorf("softdelete: tables: table %s: the %s dialect supports time markers only", spec.Name, d)
 		}
-		t.stamp = stamp
+		if stamp, ok := kindStamps[d][kind]; ok { // a dialect with its own engine parses its stamps itself
+			t.stamp = stamp
+		}
 	}
 	return t, nil
 }
@@ -190,7 +191,11 @@ func newSoftTable(spec Table, column string, kind MarkerKind, d *dialect, now sq
 // kindStampSQL is the SQL a soft DELETE stamps a numeric marker with, per
 // dialect: the same text every call. SQLite's 'now' is one instant within
 // a statement, so the two strftime calls of unixmilli agree; % makes
-// the milliseconds an integer.
+// the milliseconds an integer. PostgreSQL's now() is the transaction's
+// start, exact to the microsecond: floor truncates it to the second or
+// millisecond as MySQL does, and the flag's '1' is an untyped literal the
+// server reads as the column's type, boolean or integer (see
+// kindZeroSQL).
 var kindStampSQL = map[*dialect]map[MarkerKind]string{
 	dialectMySQL: {
 		KindUnix:      "unix_timestamp()",
@@ -202,12 +207,39 @@ var kindStampSQL = map[*dialect]map[MarkerKind]string{
 		KindUnixMilli: "strftime('%s', 'now') * 1000 + round(strftime('%f', 'now') * 1000) % 1000",
 		KindFlag:      "1",
 	},
+	dialectPostgres: {
+		KindUnix:      "floor(extract(epoch from now()))::bigint",
+		KindUnixMilli: "floor(extract(epoch from now()) * 1000)::bigint",
+		KindFlag:      "'1'",
+	},
 }
 
-// kindStamps is kindStampSQL parsed.
+// kindZeroSQL is the live value of a numeric marker as SQL, where it is
+// not 0: on PostgreSQL a flag may be boolean or an integer, and `flag = 0`
+// fails on a boolean, so the flag's values are the untyped literals '0'
+// and '1', which PostgreSQL reads as the column's type (false and true on
+// a boolean): the same text serves both, and an index on the flag still
+// serves the filter.
+var kindZeroSQL = map[*dialect]map[MarkerKind]string{
+	dialectPostgres: {KindFlag: "'0'"},
+}
+
+// zeroSQL is the live value of t's numeric marker in dialect d.
+func (t *softTable) zeroSQL(d *dialect) string {
+	if z, ok := kindZeroSQL[d][t.kind]; ok {
+		return z
+	}
+	return "0"
+}
+
+// kindStamps is kindStampSQL parsed, for the dialects of the built-in
+// engine (a dialect with its own engine gets the text, see engine.go).
 var kindStamps = func() map[*dialect]map[MarkerKind]sqlparser.Expr {
 	out := map[*dialect]map[MarkerKind]sqlparser.Expr{}
 	for d, byKind := range kindStampSQL {
+		if d.newEngine != nil {
+			continue
+		}
 		out[d] = map[MarkerKind]sqlparser.Expr{}
 		for k, text := range byKind {
 			e, err := parseExpr(text)
@@ -297,12 +329,12 @@ func (t *softTable) ifDeleted(q sqlparser.TableName, kept, stamp sqlparser.Expr)
 	}
 }
 
-// restoreSet is the SET clause of Restore's UPDATE: the marker's live
-// value, and the companion cleared.
-func (t *softTable) restoreSet() string {
+// restoreSet is the SET clause of Restore's UPDATE in dialect d: the
+// marker's live value, and the companion cleared.
+func (t *softTable) restoreSet(d *dialect) string {
 	set := t.column + " = NULL"
 	if t.kind.numeric() {
-		set = t.column + " = 0"
+		set = t.column + " = " + t.zeroSQL(d)
 	}
 	if t.companion != "" {
 		set += ", " + t.companion + " = NULL"

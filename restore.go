@@ -51,7 +51,7 @@ func (r *rewriter) restoreStatement(q string, m *mode) (string, error) {
 		len(rest) > len(t.name) && wordByte[rest[len(t.name)]] {
 		return "", fmt.Errorf("softdelete: Restore: a Restore context runs only the statement softdelete.Restore builds")
 	}
-	set := " SET " + t.restoreSet()
+	set := " SET " + t.restoreSet(r.d)
 	switch col := r.actorColumnOf(t); {
 	case m.stamp != nil && !t.kind.numeric(): // an exact restore marks the rows first (cascade_restore.go)
 		set = " SET " + t.column + " = " + m.stamp.literal

@@ -21,7 +21,10 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		}
 		if p, ok := g.checkMarker(t, st); !ok {
 			r.Errors = append(r.Errors, p)
-		} else if w, warn := numericNullableWarning(t, st); warn {
+		} else if w, warn := g.numericNullableWarning(t, st); warn {
+			r.Warnings = append(r.Warnings, w)
+		}
+		if w, warn := g.postgresEpochWarning(t, st); warn {
 			r.Warnings = append(r.Warnings, w)
 		}
 		if p, ok := g.checkCompanion(t, st); !ok {
@@ -140,8 +143,11 @@ const (
 
 // classifyMarkerType tells what a declared type can hold.
 func classifyMarkerType(d *dialect, typ string) markerType {
-	if d == dialectSQLite {
+	switch d {
+	case dialectSQLite:
 		return classifySQLiteType(strings.ToUpper(typ))
+	case dialectPostgres:
+		return classifyPostgresType(typ)
 	}
 	word := strings.ToLower(typ)
 	if i := strings.IndexAny(word, "( "); i >= 0 {
@@ -152,6 +158,20 @@ func classifyMarkerType(d *dialect, typ string) markerType {
 		return markerTime
 	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "bool", "boolean", "bit",
 		"decimal", "dec", "numeric", "fixed", "float", "double", "real":
+		return markerNumber
+	}
+	return markerOther
+}
+
+// classifyPostgresType tells what a PostgreSQL type (information_schema's
+// data_type) can hold, for a marker: a time marker must be a timestamp,
+// with or without time zone (a text or date column would compare and
+// order its stamps otherwise than the other dialects).
+func classifyPostgresType(typ string) markerType {
+	switch typ {
+	case "timestamp with time zone", "timestamp without time zone":
+		return markerTime
+	case "smallint", "integer", "bigint", "boolean", "numeric", "real", "double precision":
 		return markerNumber
 	}
 	return markerOther
@@ -188,6 +208,9 @@ func (g *schemaGate) checkMarker(t *tableSchema, st *softTable) (SchemaProblem, 
 			"softdelete would hide every row (0 is not NULL) or none"
 		p.Fix = "declare its kind: tables=" + st.name + ":" + col.name + ":flag (0 live, 1 deleted), or :unix / :unixmilli (0 live, the epoch seconds / milliseconds of the delete); or " +
 			g.newMarkerFix(t, col)
+	case kind == markerOther && g.d == dialectPostgres:
+		p.Problem = "the marker is " + col.typ + ", but a time marker on PostgreSQL is a timestamp (timestamp or timestamptz)"
+		p.Fix = "make it one: ALTER TABLE " + t.name + " ALTER COLUMN " + col.name + " TYPE timestamptz USING " + col.name + "::timestamptz; or " + g.newMarkerFix(t, col)
 	case kind == markerOther:
 		p.Problem = "the marker is " + col.typ + ", which cannot hold the timestamp a soft DELETE stamps"
 		p.Fix = g.newMarkerFix(t, col)
@@ -283,9 +306,12 @@ func (g *schemaGate) newMarkerFix(t *tableSchema, col *columnSchema) string {
 // UPDATE, and clears a sentinel default from live rows.
 func (g *schemaGate) nullableFix(t *tableSchema, col *columnSchema) string {
 	var fix string
-	if g.d == dialectMySQL {
+	switch g.d {
+	case dialectMySQL:
 		fix = "ALTER TABLE " + t.name + " MODIFY " + col.name + " " + col.typ + " NULL DEFAULT NULL"
-	} else {
+	case dialectPostgres:
+		fix = "ALTER TABLE " + t.name + " ALTER COLUMN " + col.name + " DROP NOT NULL, ALTER COLUMN " + col.name + " DROP DEFAULT"
+	default:
 		fix = "SQLite cannot change a column in place: rebuild the table with " + col.name + " " + g.markerDDL() +
 			" DEFAULT NULL, or add a new column (ALTER TABLE " + t.name + " ADD COLUMN removed_at DATETIME NULL) and list it as tables=" +
 			strings.ToLower(t.name) + ":removed_at"

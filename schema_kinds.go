@@ -11,6 +11,11 @@ import "strings"
 func (g *schemaGate) checkNumericMarker(t *tableSchema, st *softTable, col *columnSchema) (SchemaProblem, bool) {
 	p := SchemaProblem{Table: t.name, Column: col.name}
 	switch {
+	case g.d == dialectPostgres && !contains(postgresKindTypes[st.kind], col.typ):
+		p.Problem = "the marker is " + col.typ + ", but its kind is " + string(st.kind) + ", which on PostgreSQL takes " + strings.Join(postgresKindTypes[st.kind], ", ") +
+			" (a soft DELETE stamps " + kindStampSQL[g.d][st.kind] + ")"
+		p.Fix = "make it " + g.numericMarkerDDL(st.kind) + ": " + postgresRetype(t.name, col, st.kind) +
+			"; or declare the kind the column holds (tables=" + st.name + ":" + col.name + " for a nullable timestamp)"
 	case classifyMarkerType(g.d, col.typ) != markerNumber:
 		p.Problem = "the marker is " + col.typ + ", but its kind is " + string(st.kind) + ", which stamps a number (" + kindStampSQL[g.d][st.kind] + ")"
 		p.Fix = "make it " + g.numericMarkerDDL(st.kind) + ", or declare the kind the column holds (tables=" + st.name + ":" + col.name + " for a nullable timestamp)"
@@ -39,16 +44,74 @@ func (g *schemaGate) numericMarkerDDL(k MarkerKind) string {
 	if k == KindFlag {
 		typ = "TINYINT"
 	}
-	if g.d == dialectSQLite {
+	switch g.d {
+	case dialectSQLite:
 		typ = "INTEGER"
+	case dialectPostgres:
+		if k == KindFlag {
+			return "boolean NOT NULL DEFAULT false"
+		}
+		return "bigint NOT NULL DEFAULT 0"
 	}
 	return typ + " NOT NULL DEFAULT 0"
 }
 
+// postgresKindTypes are the PostgreSQL types (information_schema's
+// data_type) a marker of each numeric kind may have: an epoch in seconds
+// fits an integer until 2038, one in milliseconds only a bigint; a flag
+// is a boolean or an integer ('0' and '1' read as either).
+var postgresKindTypes = map[MarkerKind][]string{
+	KindUnix:      {"bigint", "integer"},
+	KindUnixMilli: {"bigint"},
+	KindFlag:      {"boolean", "smallint", "integer", "bigint"},
+}
+
+// postgresRetype is the ALTER TABLE that gives a PostgreSQL marker the
+// type of kind k, converting its values (NULL to the live value): a
+// timestamp to the epoch, or to true where it is set; another type by a
+// cast.
+func postgresRetype(table string, col *columnSchema, k MarkerKind) string {
+	typ, zero, conv := "bigint", "0", col.name+"::bigint"
+	isTime := strings.HasPrefix(col.typ, "timestamp")
+	switch {
+	case k == KindFlag && isTime:
+		typ, zero, conv = "boolean", "false", col.name+" IS NOT NULL"
+	case k == KindFlag:
+		typ, zero, conv = "boolean", "false", col.name+"::boolean"
+	case isTime && k == KindUnixMilli:
+		conv = "floor(extract(epoch from " + col.name + ") * 1000)::bigint"
+	case isTime:
+		conv = "floor(extract(epoch from " + col.name + "))::bigint"
+	}
+	c := "ALTER COLUMN " + col.name
+	return "ALTER TABLE " + table + " " + c + " DROP DEFAULT, " + c + " TYPE " + typ + " USING coalesce(" + conv + ", " + zero + "), " +
+		c + " SET DEFAULT " + zero + ", " + c + " SET NOT NULL"
+}
+
+// postgresEpochWarning warns of a PostgreSQL unix marker that is an
+// integer: it accepts the epoch until 2038-01-19, after which every soft
+// DELETE fails.
+func (g *schemaGate) postgresEpochWarning(t *tableSchema, st *softTable) (SchemaProblem, bool) {
+	col := t.column(st.column)
+	if g.d != dialectPostgres || st.kind != KindUnix || col == nil || col.typ != "integer" {
+		return SchemaProblem{}, false
+	}
+	return SchemaProblem{Table: t.name, Column: col.name,
+		Problem: "the unix marker is an integer, which holds the epoch until 2038-01-19 03:14:07 UTC: after that every soft DELETE fails",
+		Fix:     "ALTER TABLE " + t.name + " ALTER COLUMN " + col.name + " TYPE bigint"}, true
+}
+
 // numericDefaultFix gives a numeric marker the default 0.
 func (g *schemaGate) numericDefaultFix(t *tableSchema, col *columnSchema) string {
-	if g.d == dialectMySQL {
+	switch g.d {
+	case dialectMySQL:
 		return "ALTER TABLE " + t.name + " MODIFY " + col.name + " " + col.typ + " NOT NULL DEFAULT 0"
+	case dialectPostgres:
+		zero := "0"
+		if col.typ == "boolean" {
+			zero = "false"
+		}
+		return "ALTER TABLE " + t.name + " ALTER COLUMN " + col.name + " SET DEFAULT " + zero
 	}
 	return "SQLite cannot change a column in place: rebuild the table with " + col.name + " INTEGER NOT NULL DEFAULT 0"
 }
@@ -56,14 +119,19 @@ func (g *schemaGate) numericDefaultFix(t *tableSchema, col *columnSchema) string
 // numericNullableWarning warns of a nullable marker of a numeric kind: NULL
 // counts as live, which works, but the live filter must then test
 // IS NULL too, and a unique key over it cannot stop duplicates.
-func numericNullableWarning(t *tableSchema, st *softTable) (SchemaProblem, bool) {
+func (g *schemaGate) numericNullableWarning(t *tableSchema, st *softTable) (SchemaProblem, bool) {
 	col := t.column(st.column)
 	if !st.kind.numeric() || col == nil || !col.nullable {
 		return SchemaProblem{}, false
 	}
+	fix := "UPDATE " + t.name + " SET " + col.name + " = 0 WHERE " + col.name + " IS NULL, then make it NOT NULL DEFAULT 0"
+	if g.d == dialectPostgres {
+		fix = "UPDATE " + t.name + " SET " + col.name + " = " + st.zeroSQL(g.d) + " WHERE " + col.name + " IS NULL; ALTER TABLE " + t.name +
+			" ALTER COLUMN " + col.name + " SET NOT NULL"
+	}
 	return SchemaProblem{Table: t.name, Column: col.name,
 		Problem: "the " + string(st.kind) + " marker is nullable: NULL counts as live, but a unique key over it cannot stop live duplicates",
-		Fix:     "UPDATE " + t.name + " SET " + col.name + " = 0 WHERE " + col.name + " IS NULL, then make it NOT NULL DEFAULT 0"}, true
+		Fix:     fix}, true
 }
 
 // checkCompanion checks a flag table's companion column: a nullable

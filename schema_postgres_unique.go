@@ -34,10 +34,15 @@ func postgresLiveOnly(ix indexSchema, marker string) bool {
 // liveCondition reports whether a condition, as pg_get_expr prints it,
 // holds for live rows only: marker IS NULL (or NOT (marker IS NOT NULL),
 // which PostgreSQL keeps as written), or for a numeric marker
-// marker = 0, COALESCE(marker, 0) = 0, NOT marker, marker = false.
+// marker = 0, COALESCE(marker, 0) = 0, NOT marker, marker = false,
+// marker IS NOT TRUE.
 func liveCondition(c, marker string) bool {
 	c, name := unparen(c), postgresName(marker)
-	for _, p := range [][2]string{{"", " IS NULL"}, {"NOT (", " IS NOT NULL)"}, {"", " = 0"}, {"COALESCE(", ", 0) = 0"}, {"NOT ", ""}, {"", " = false"}, {"", " IS FALSE"}} {
+	// pg_get_expr prints coalesce(flag, 0) = 0 over a smallint as
+	// COALESCE((flag)::integer, 0) = 0, over a bigint as
+	// COALESCE(flag, (0)::bigint) = 0.
+	c = strings.ReplaceAll(strings.ReplaceAll(c, "("+name+")::integer", name), "(0)::bigint", "0")
+	for _, p := range [][2]string{{"", " IS NULL"}, {"NOT (", " IS NOT NULL)"}, {"", " = 0"}, {"COALESCE(", ", 0) = 0"}, {"NOT ", ""}, {"", " = false"}, {"", " IS FALSE"}, {"", " IS NOT TRUE"}} {
 		if matchesAround(c, p[0], name, p[1]) && len(c) == len(p[0])+len(name)+len(p[1]) {
 			return true
 		}

@@ -74,6 +74,9 @@ func (g *schemaGate) uniqueFix(t *tableSchema, ix indexSchema, cols []string, st
 		live = "coalesce(" + marker + ", 0) = 0"
 	}
 	if g.d == dialectPostgres {
+		if c := t.column(marker); st.kind.numeric() && c != nil && c.typ == "boolean" {
+			live = marker + " IS NOT TRUE" // coalesce(flag, 0) fails on a boolean; NULL and false are live
+		}
 		return postgresUniqueFix(t, ix, cols, strings.Replace(live, marker, postgresName(marker), 1))
 	}
 	if g.d == dialectSQLite {

@@ -19,7 +19,7 @@ func BenchmarkColdRewrite(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, _, err := e.Rewrite(c.q, &engine.Mode{}); err != nil {
+				if _, _, _, err := e.Rewrite(c.q, &engine.Mode{}); err != nil {
 					b.Fatal(err)
 				}
 			}

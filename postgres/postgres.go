@@ -33,23 +33,26 @@ func init() {
 // Engine rewrites PostgreSQL statements for the soft-delete tables of one
 // configuration. It is pure and safe for concurrent use.
 type Engine struct {
-	tables map[string]engine.Table // by name, as PostgreSQL folds an unquoted name (lower case)
-	now    *pg.Node                // the expression a soft DELETE stamps
+	tables map[string]*table // by name, as PostgreSQL folds an unquoted name (lower case)
+	now    *pg.Node          // the expression a soft DELETE stamps a time marker and a companion with
 }
 
 // New builds the engine for a configuration: the tables, and the stamp
-// expression, which must be one PostgreSQL expression.
+// expressions, each of which must be one PostgreSQL expression.
 func New(cfg engine.Config) (engine.Engine, error) {
-	e := &Engine{tables: make(map[string]engine.Table, len(cfg.Tables))}
-	for _, t := range cfg.Tables {
-		t.Name, t.Column = strings.ToLower(t.Name), strings.ToLower(t.Column)
-		e.tables[serverName(t.Name)] = t
-	}
+	e := &Engine{tables: make(map[string]*table, len(cfg.Tables))}
 	now, err := parseExpr(cfg.Now)
 	if err != nil {
 		return nil, fmt.Errorf("now=%q is not one PostgreSQL expression: %w", cfg.Now, err)
 	}
 	e.now = now
+	for _, t := range cfg.Tables {
+		pt, err := newTable(t, now)
+		if err != nil {
+			return nil, err
+		}
+		e.tables[serverName(pt.Name)] = pt
+	}
 	return e, nil
 }
 
@@ -96,37 +99,38 @@ const rawAdvice = "softdelete.WithForce(softdelete.WithIncludeDeleted(ctx)) send
 func orRaw(fix string) string { return fix + "; as a last resort, " + rawAdvice }
 
 // Rewrite returns the text to send for q under m (see engine.Engine).
-func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession bool, err error) {
+func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession bool, actorParam int, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, checkSession, err = "", false, &engine.Refusal{Table: e.firstTableIn(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
+			out, checkSession, actorParam, err = "", false, 0, &engine.Refusal{Table: e.firstTableIn(q), Reason: "softdelete failed while rewriting it, an internal error", Fix: orRaw("please report the statement"), Err: fmt.Errorf("%v", p)}
 		}
 	}()
 	prot, named, err := protectNamed(q)
 	if err != nil {
-		return "", false, e.unreadable(q, err)
+		return "", false, 0, e.unreadable(q, err)
 	}
 	tree, err := pg.Parse(prot)
 	if err != nil {
-		return "", false, e.unreadable(q, err)
+		return "", false, 0, e.unreadable(q, err)
 	}
 	if m.Restore != "" && len(tree.Stmts) != 1 {
-		return "", false, errors.New("softdelete: Restore: the condition must not end the statement or add another")
+		return "", false, 0, errors.New("softdelete: Restore: the condition must not end the statement or add another")
 	}
 	stamp, err := stampValueOf(m)
 	if err != nil {
-		return "", false, err
+		return "", false, 0, err
 	}
+	act := &actorSlot{text: prot, statements: len(tree.Stmts), named: len(named) > 0}
 	outs := make([]string, len(tree.Stmts))
 	changed, unseen := false, false
 	for i, raw := range tree.Stmts {
 		span := stmtSpan(prot, raw)
 		if unseen && e.mayName(q) {
-			return "", false, unseenFirst(e.firstTableIn(q))
+			return "", false, 0, unseenFirst(e.firstTableIn(q))
 		}
-		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}, stampValue: stamp}
+		w := &rewrite{e: e, m: m, text: span, handled: map[*pg.RangeVar]bool{}, stampValue: stamp, actor: act}
 		if err := w.statement(raw.Stmt); err != nil {
-			return "", false, err
+			return "", false, 0, err
 		}
 		checkSession, unseen = checkSession || w.check, w.unseen
 		if !w.changed {
@@ -135,20 +139,20 @@ func (e *Engine) Rewrite(q string, m *engine.Mode) (out string, checkSession boo
 		}
 		o, err := deparseKeepingComments(span, raw.Stmt, tree.Version)
 		if err != nil {
-			return "", false, &engine.Refusal{Table: e.firstTableIn(q), Reason: "PostgreSQL's deparser cannot write the rewritten statement", Fix: orRaw("please report the statement"), Err: err}
+			return "", false, 0, &engine.Refusal{Table: e.firstTableIn(q), Reason: "PostgreSQL's deparser cannot write the rewritten statement", Fix: orRaw("please report the statement"), Err: err}
 		}
 		outs[i], changed = o, true
 	}
 	if !changed {
-		return q, checkSession, nil
+		return q, checkSession, 0, nil
 	}
 	out = strings.Join(outs, ";")
 	if len(named) > 0 {
 		if out, err = unprotectNamed(out, named); err != nil {
-			return "", false, &engine.Refusal{Table: e.firstTableIn(q), Reason: "softdelete cannot put its named arguments (@name) back", Fix: orRaw("use $1 placeholders"), Err: err}
+			return "", false, 0, &engine.Refusal{Table: e.firstTableIn(q), Reason: "softdelete cannot put its named arguments (@name) back", Fix: orRaw("use $1 placeholders"), Err: err}
 		}
 	}
-	return out, checkSession, nil
+	return out, checkSession, act.param, nil
 }
 
 // unseenFirst is the refusal of a text that names a soft-delete table and
@@ -268,7 +272,7 @@ func serverName(s string) string {
 
 // table returns the soft-delete table a name (as the parser read it)
 // names on the server: "users" + 60 more bytes is users truncated.
-func (e *Engine) table(name string) (engine.Table, bool) {
+func (e *Engine) table(name string) (*table, bool) {
 	t, ok := e.tables[serverName(name)]
 	return t, ok
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"os"
 	"path/filepath"
@@ -18,20 +19,59 @@ var update = flag.Bool("update", false, "rewrite the want lines of the PostgreSQ
 // casesDir holds the PostgreSQL rewrite cases: blocks of
 //
 //	-- name --
-//	mode: default | include | include:posts | only | only:users | force | force+only
-//	in: the statement
+//	mode: default | include | include:posts | only | only:users | force | force+only | restore:users
+//	in: the statement (under restore:t, Restore's condition)
 //	want: the rewrite, or "refused: " and a part of the error
+//
+// before which a file may name its tables and actor column (the default:
+// users, posts, comments:removed_at and no actor):
+//
+//	tables: users:deleted_at:unix,posts::flag:removed_at
+//	actor: deleted_by
 const casesDir = "../testdata/rewrite/postgres"
+
+// defaultCaseTables are the tables of a case file that names none.
+const defaultCaseTables = "users,posts,comments:removed_at"
 
 // testConnector is a connector on pgx that never connects: Rewrite only.
 func testConnector(t testing.TB) *softdelete.Connector {
 	t.Helper()
+	return caseConnector(t, defaultCaseTables, "")
+}
+
+// caseConnector is testConnector for other tables and an actor column.
+func caseConnector(t testing.TB, tables, actor string) *softdelete.Connector {
+	t.Helper()
 	c, err := softdelete.NewConnector(softdelete.Config{DriverName: "pgx", DSN: "postgres://nobody@127.0.0.1:1/none",
-		Tables: []string{"users", "posts", "comments:removed_at"}, Check: softdelete.CheckOff})
+		Tables: strings.Split(tables, ","), Actor: actor, Check: softdelete.CheckOff})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// restoreCapture is an Execer that keeps what softdelete.Restore sends.
+type restoreCapture struct {
+	ctx context.Context
+	q   string
+}
+
+func (r *restoreCapture) ExecContext(ctx context.Context, q string, _ ...any) (sql.Result, error) {
+	r.ctx, r.q = ctx, q
+	return nil, nil
+}
+
+// caseRewrite rewrites a case's statement under its mode; under
+// restore:t the statement is Restore's condition.
+func caseRewrite(t *testing.T, c *softdelete.Connector, mode, in string) (string, error) {
+	if table, ok := strings.CutPrefix(mode, "restore:"); ok {
+		var rc restoreCapture
+		if _, err := softdelete.Restore(context.Background(), &rc, table, in); err != nil {
+			return "", err
+		}
+		return c.Rewrite(rc.ctx, rc.q)
+	}
+	return c.Rewrite(caseContext(t, mode), in)
 }
 
 // caseContext returns the context of a case's mode.
@@ -63,7 +103,6 @@ func TestPostgresRewriteCases(t *testing.T) {
 	if len(paths) == 0 {
 		t.Fatal("no PostgreSQL rewrite cases")
 	}
-	c := testConnector(t)
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -71,9 +110,18 @@ func TestPostgresRewriteCases(t *testing.T) {
 		}
 		lines := strings.Split(string(data), "\n")
 		name, mode, in := "", "default", ""
+		tables, actor := defaultCaseTables, ""
+		var c *softdelete.Connector
 		changed := false
 		for i, l := range lines {
 			switch {
+			case c == nil && strings.HasPrefix(l, "tables: "):
+				tables = strings.TrimPrefix(l, "tables: ")
+			case c == nil && strings.HasPrefix(l, "actor: "):
+				actor = strings.TrimPrefix(l, "actor: ")
+			case c == nil && strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --"):
+				c = caseConnector(t, tables, actor)
+				name = strings.Trim(l, "- ")
 			case strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --"):
 				name, mode, in = strings.Trim(l, "- "), "default", ""
 			case strings.HasPrefix(l, "mode: "):
@@ -82,7 +130,7 @@ func TestPostgresRewriteCases(t *testing.T) {
 				in = strings.TrimPrefix(l, "in: ")
 			case strings.HasPrefix(l, "want: "):
 				want := strings.TrimPrefix(l, "want: ")
-				out, err := c.Rewrite(caseContext(t, mode), in)
+				out, err := caseRewrite(t, c, mode, in)
 				got := out
 				if err != nil {
 					got = "refused: " + err.Error()

@@ -62,7 +62,7 @@ func (w *rewrite) tablePred(rv *pg.RangeVar) *pg.Node {
 		return nil
 	}
 	w.changed = true
-	return nullTest(ref(rv), t.Column, f == engine.FilterLive)
+	return t.predicate(ref(rv), f == engine.FilterLive)
 }
 
 // and returns where AND preds.

@@ -64,7 +64,7 @@ func TestSessionCheckReported(t *testing.T) {
 		{"CALL p(); SELECT 1 FROM users", false, "must be the last"},
 		{`SELECT myfunc(1); SELECT 'x\''; DELETE FROM U&"\0075sers"; --'`, false, "must be the last"},
 	} {
-		_, check, err := e.Rewrite(c.q, &engine.Mode{})
+		_, check, _, err := e.Rewrite(c.q, &engine.Mode{})
 		switch {
 		case c.refused != "":
 			if !errors.Is(err, engine.ErrRefused) || !strings.Contains(err.Error(), c.refused) {

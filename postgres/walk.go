@@ -28,6 +28,7 @@ type rewrite struct {
 	inQuery  []*pg.RangeVar        // soft-delete table references met inside a query
 	deferred int                   // depth of statements whose query runs later (views, rules, PREPARE)
 	later    int                   // of those, the ones that do not run it now (all but materialized views)
+	actor    *actorSlot            // the text's actor parameter, shared by its statements
 
 	check      bool   // the session must be read back after the statement (session.go)
 	unseen     bool   // it may change a reading setting in a way no text shows

@@ -40,13 +40,17 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 		w.refuse(t.Name, orRaw("create it in the default mode"), "the statement stores a DELETE of %s that runs later", t.Name)
 		return nil
 	}
+	actor := w.actorParam(t)
+	if w.err != nil {
+		return nil
+	}
 	w.changed = true
 	// Under WithIncludeDeleted too, a soft DELETE stamps only rows not
-	// yet stamped: the first deletion time stays.
-	live := nullTest(ref(d.Relation), t.Column, true)
+	// yet stamped: the first deletion time (and actor) stays.
+	live := t.predicate(ref(d.Relation), true)
 	return &pg.UpdateStmt{
 		Relation:      d.Relation,
-		TargetList:    []*pg.Node{pg.MakeResTargetNodeWithNameAndVal(t.Column, w.stampOf(t), -1)},
+		TargetList:    t.stampSet(w.e.now, w.stampOf(t), actor),
 		WhereClause:   and(d.WhereClause, append([]*pg.Node{live}, using...)),
 		FromClause:    d.UsingClause,
 		ReturningList: d.ReturningList,
@@ -54,15 +58,29 @@ func (w *rewrite) deleteStmt(d *pg.DeleteStmt) *pg.UpdateStmt {
 	}
 }
 
-// stampOf returns what a soft DELETE of t stamps: the configured now, or
-// the call's own stamp (engine.Mode.Stamp, a cascade's), noting t in
-// Mode.Stamped.
-func (w *rewrite) stampOf(t engine.Table) *pg.Node {
+// stampOf returns what a soft DELETE of t stamps its marker with: its
+// kind's stamp, or for a time marker the call's own stamp
+// (engine.Mode.Stamp, a cascade's) when there is one. Under a call's
+// stamp it notes t in Mode.Stamped, whatever its kind: the root package
+// refuses to cascade through a numeric marker.
+func (w *rewrite) stampOf(t *table) *pg.Node {
 	if w.m.Stamp == "" {
-		return clone(w.e.now)
+		return clone(t.stamp)
 	}
 	w.m.Stamped = append(w.m.Stamped, t.Name)
+	if t.zero != nil {
+		return clone(t.stamp)
+	}
 	return pg.MakeAConstStrNode(w.stampValue, -1)
+}
+
+// restoreToken is the value besides the live one that Restore's UPDATE
+// may set the marker to: an exact restore's token (Mode.Stamp), or "".
+func (w *rewrite) restoreToken() string {
+	if w.m.Stamp == "" {
+		return ""
+	}
+	return w.stampValue
 }
 
 func nonNil(p *pg.Node) []*pg.Node {
@@ -86,8 +104,8 @@ func (w *rewrite) currentOf(rv *pg.RangeVar, where *pg.Node) bool {
 }
 
 // updateStmt filters an UPDATE: its target and its FROM list. An UPDATE
-// that sets the deleted column to NULL where it sees only live rows is
-// refused: it could match none.
+// that sets the deleted column to its live value (NULL, or 0) where it
+// sees only live rows is refused: it could match none.
 func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 	if w.currentOf(u.Relation, u.WhereClause) {
 		return
@@ -97,9 +115,9 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 	}
 	if t, ok := w.e.table(u.Relation.Relname); ok && w.m.Restore == "" && w.filterFor(t.Name) == engine.FilterLive {
 		for _, n := range u.TargetList {
-			if rt := n.GetResTarget(); rt != nil && rt.Name == t.Column && rt.Val.GetAConst().GetIsnull() {
+			if rt := n.GetResTarget(); rt != nil && rt.Name == t.Column && t.isLiveValue(rt.Val) {
 				w.refuse(t.Name, fmt.Sprintf("un-delete rows with softdelete.Restore(ctx, db, %q, where, args...), or run the UPDATE under softdelete.WithOnlyDeleted(ctx, %q)", t.Name, t.Name),
-					"SET %s = NULL at offset %d can match no row: the UPDATE sees only %s's live rows, whose %s is already NULL", t.Column, rt.Location, t.Name, t.Column)
+					"SET %s to its live value at offset %d can match no row: the UPDATE sees only %s's live rows, whose %s is already live", t.Column, rt.Location, t.Name, t.Column)
 				return
 			}
 		}
@@ -109,19 +127,13 @@ func (w *rewrite) updateStmt(u *pg.UpdateStmt) {
 }
 
 // isRestore reports whether stmt is the UPDATE Restore builds: of the
-// mode's table, setting its deleted column to NULL.
+// mode's table, setting its deleted column to its live value, and its
+// companion and actor columns to NULL.
 func (w *rewrite) isRestore(stmt *pg.Node) bool {
 	u := stmt.GetUpdateStmt()
 	t, ok := w.e.table(w.m.Restore)
-	if u == nil || !ok || u.Relation.Relname != t.Name || len(u.TargetList) != 1 || len(u.FromClause) > 0 || u.WithClause != nil || u.ReturningList != nil {
-		return false
-	}
-	rt := u.TargetList[0].GetResTarget()
-	if rt == nil || rt.Name != t.Column {
-		return false
-	}
 	// An exact restore (Mode.Stamp) first sets the column to its token.
-	if c := rt.Val.GetAConst(); !c.GetIsnull() && (w.m.Stamp == "" || c.GetSval() == nil || c.GetSval().Sval != w.stampValue) {
+	if u == nil || !ok || u.Relation.Relname != t.Name || len(u.FromClause) > 0 || u.WithClause != nil || u.ReturningList != nil || !t.isRestoreSet(u.TargetList, w.restoreToken()) {
 		return false
 	}
 	w.changed = true

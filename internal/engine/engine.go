@@ -25,10 +25,25 @@ const (
 	FilterDeleted               // only deleted rows: col IS NOT NULL
 )
 
-// Table is a soft-delete table: its name (lower case) and its deleted
-// column.
+// Table is a soft-delete table: its name (lower case), its deleted
+// column, and how that column marks a row deleted (the root package's
+// marker kinds), as plain data.
 type Table struct {
 	Name, Column string
+
+	// Kind is the marker's kind: "" or "time" (NULL is live), "unix",
+	// "unixmilli" or "flag" (the numeric kinds: 0 or NULL is live).
+	Kind string
+	// Stamp is the expression a soft DELETE sets the marker to, the
+	// same text on every call; "" means Config.Now.
+	Stamp string
+	// Companion is a flag's nullable timestamp column, set to Config.Now
+	// by a soft DELETE and to NULL by Restore; "" for none.
+	Companion string
+	// Actor is the column that records who deleted a row, set by a soft
+	// DELETE to the actor (a parameter, see Engine.Rewrite) and to NULL by
+	// Restore; "" when the table has none.
+	Actor string
 }
 
 // TableFilter is a filter asked for one table by name (lower case).
@@ -70,11 +85,14 @@ type Config struct {
 // for the raw passthrough, and caches its answers by text and mode: it
 // must be pure.
 type Engine interface {
-	// Rewrite returns the text to send for q under m, and whether the
+	// Rewrite returns the text to send for q under m, whether the
 	// database session must be read back after it runs (a statement that
-	// may change how the server reads SQL). It returns a *Refusal for a
-	// statement it will not send.
-	Rewrite(q string, m *Mode) (out string, checkSession bool, err error)
+	// may change how the server reads SQL), and the number of the
+	// positional parameter that takes the actor (a soft DELETE of a table
+	// with an Actor column), one past the highest parameter of q, or 0
+	// when it takes none: the caller appends the actor after all the arguments.
+	// It returns a *Refusal for a statement it will not send.
+	Rewrite(q string, m *Mode) (out string, checkSession bool, actorParam int, err error)
 }
 
 // New builds an engine for a configuration.
