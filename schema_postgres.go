@@ -8,8 +8,8 @@ import (
 // readPostgresSchema reads the listed tables' schema in the current schema
 // (the first of search_path), whatever the number of tables: the schema's
 // tables and the columns of the listed ones from information_schema, then
-// from pg_catalog their unique indexes (schema_postgres_index.go), the
-// foreign keys from and to them, and the markers of less than microseconds.
+// from pg_catalog their unique indexes (schema_postgres_index.go) and the
+// foreign keys from and to them: four queries.
 func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable) (*schemaModel, error) {
 	rows, err := q.query(ctx, "SELECT s.db, t.table_name FROM (SELECT current_schema()::text AS db) s"+
 		" LEFT JOIN information_schema.tables t ON t.table_schema = s.db ORDER BY t.table_name")
@@ -28,16 +28,15 @@ func readPostgresSchema(ctx context.Context, q *metaQueryer, listed []*softTable
 	if err := readPostgresIndexes(ctx, q, m, in); err != nil {
 		return nil, err
 	}
-	if err := readPostgresForeignKeys(ctx, q, m, in); err != nil {
-		return nil, err
-	}
-	return m, readPostgresCoarseTimes(ctx, q, m, in)
+	return m, readPostgresForeignKeys(ctx, q, m, in)
 }
 
 // readPostgresColumns reads the listed tables' columns, and the
-// marker-like columns of the others.
+// marker-like columns of the others. A timestamp of less than microseconds
+// (timestamp(p), p < 6) is coarse: it cannot carry a cascade's stamp.
 func readPostgresColumns(ctx context.Context, q *metaQueryer, m *schemaModel, in string) error {
-	rows, err := q.query(ctx, "SELECT table_name, column_name, data_type, is_nullable, column_default, generation_expression"+
+	rows, err := q.query(ctx, "SELECT table_name, column_name, data_type, is_nullable, column_default, generation_expression,"+
+		" data_type LIKE 'timestamp%' AND datetime_precision < 6"+
 		" FROM information_schema.columns WHERE table_schema = current_schema() AND (table_name IN ("+in+") OR "+markerLikeSQL("column_name")+")"+
 		" ORDER BY table_name, ordinal_position")
 	if err != nil {
@@ -50,7 +49,7 @@ func readPostgresColumns(ctx context.Context, q *metaQueryer, m *schemaModel, in
 			m.markerLike[key] = append(m.markerLike[key], r[1].s)
 			continue
 		}
-		col := columnSchema{name: r[1].s, typ: postgresTypeName(r[2].s), nullable: r[3].s == "YES", generated: r[5].s}
+		col := columnSchema{name: r[1].s, typ: postgresTypeName(r[2].s), nullable: r[3].s == "YES", generated: r[5].s, coarse: r[6].s == "1"}
 		if !r[4].null && !strings.EqualFold(r[4].s, "NULL") && !strings.HasPrefix(strings.ToUpper(r[4].s), "NULL::") {
 			col.hasDefault, col.def = true, r[4].s
 		}
@@ -105,29 +104,5 @@ func readPostgresForeignKeys(ctx context.Context, q *metaQueryer, m *schemaModel
 		fks[i].deferred = deferred[[2]string{fks[i].table, fks[i].name}]
 	}
 	m.addForeignKeys(fks)
-	return nil
-}
-
-// readPostgresCoarseTimes marks the time columns of the listed tables
-// that hold less than microseconds (timestamp(0), timestamptz(3)): a
-// cascade's stamp would be rounded there, and its steps, which find the
-// parent rows by their stamp, would find none (cascade.build).
-func readPostgresCoarseTimes(ctx context.Context, q *metaQueryer, m *schemaModel, in string) error {
-	rows, err := q.query(ctx, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"+
-		" AND table_name IN ("+in+") AND data_type LIKE 'timestamp%' AND datetime_precision < 6 ORDER BY table_name, column_name")
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		t := m.table(r[0].s)
-		if t == nil {
-			continue
-		}
-		for i := range t.columns {
-			if t.columns[i].name == r[1].s {
-				t.columns[i].coarse = true
-			}
-		}
-	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestPostgresCommands(t *testing.T) {
 				"^SELECT title FROM posts WHERE user_id = \\$1 AND posts.deleted_at IS NULL\n$")
 			wantCLI(t, []string{"rewrite", "-dsn", dsn, "-mode", "only", "DELETE FROM posts"}, 1, "")
 			wantCLI(t, []string{"check", "-dsn", dsn}, 0,
-				`^postgres schema: 0 errors, 1 warnings \(3 queries, .*\)\nwarning: table users, column deleted_at: unique index users_email_key \(email\) does not include deleted_at.*`+
+				`^postgres schema: 0 errors, 1 warnings \(4 queries, .*\)\nwarning: table users, column deleted_at: unique index users_email_key \(email\) does not include deleted_at.*`+
 					`fix: ALTER TABLE users DROP CONSTRAINT users_email_key; CREATE UNIQUE INDEX users_email_key ON users \(email\) WHERE deleted_at IS NULL\n$`)
 			wantCLI(t, []string{"check", "-dsn", strings.Replace(dsn, "tables=users,posts", "tables=users,post", 1)}, 1, `error: table post: the table does not exist.*did you mean posts\?`)
 			wantCLI(t, []string{"trash", "-dsn", dsn, "-table", "posts"}, 0,
