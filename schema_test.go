@@ -396,3 +396,26 @@ func TestNearestName(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaCheckMarkerOnlyUnique: a unique index on the deleted column
+// alone keeps no key unique and makes rows deleted with one stamp collide;
+// the warning's fix drops it (it used to suggest an index with no column).
+func TestSchemaCheckMarkerOnlyUnique(t *testing.T) {
+	path, raw := schemaSQLite(t,
+		`CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME)`,
+		`CREATE UNIQUE INDEX users_gone ON users(deleted_at)`)
+	_, c, _ := schemaOpen(t, Config{DriverName: "sqlite3", DSN: path, Tables: []string{"users"}})
+	report, err := c.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Warnings) != 1 || !strings.Contains(report.Warnings[0].Problem, "on the deleted column alone") || report.Warnings[0].Fix != "DROP INDEX users_gone" {
+		t.Fatalf("warnings %v; want one about users_gone, fixed by DROP INDEX users_gone", report.Warnings)
+	}
+	if _, err := raw.Exec(report.Warnings[0].Fix); err != nil {
+		t.Fatal(err)
+	}
+	if report, err = c.Check(context.Background()); err != nil || len(report.Warnings) != 0 {
+		t.Errorf("after the fix: %v, %v; want no warning", report.Warnings, err)
+	}
+}

@@ -33,6 +33,11 @@ func (g *schemaGate) uniqueIndexWarnings(t *tableSchema, st *softTable) []Schema
 				cols = append(cols, ix.key(i))
 			}
 		}
+		if len(cols) == 0 {
+			out = append(out, SchemaProblem{Table: t.name, Column: marker.name, Fix: g.dropIndexFix(t, ix),
+				Problem: "unique index " + ix.name + " (" + ix.keyList() + ") is on the deleted column alone: it keeps no key unique, and rows deleted with the same stamp collide"})
+			continue
+		}
 		p := SchemaProblem{Table: t.name, Column: marker.name, Fix: g.uniqueFix(t, ix, cols, st)}
 		if hasMarker {
 			p.Problem = "unique index " + ix.name + " (" + ix.keyList() + ") does not stop duplicates among live rows: their " +
@@ -93,6 +98,22 @@ func (g *schemaGate) uniqueFix(t *tableSchema, ix indexSchema, cols []string, st
 	}
 	return "ALTER TABLE " + t.name + " ADD COLUMN " + alive + " TINYINT AS (IF(" + live + ", 1, NULL)) VIRTUAL, DROP INDEX " +
 		ix.name + ", ADD UNIQUE INDEX " + ix.name + " (" + list + ", " + alive + ")"
+}
+
+// dropIndexFix is the DDL that drops a unique index (on PostgreSQL, the
+// constraint it implements).
+func (g *schemaGate) dropIndexFix(t *tableSchema, ix indexSchema) string {
+	switch {
+	case g.d == dialectPostgres && ix.constraint != "":
+		return "ALTER TABLE " + postgresName(t.name) + " DROP CONSTRAINT " + postgresName(ix.constraint)
+	case g.d == dialectPostgres:
+		return "DROP INDEX " + postgresName(ix.name)
+	case g.d == dialectSQLite && ix.auto:
+		return "the index comes from a UNIQUE constraint of CREATE TABLE: rebuild the table without it"
+	case g.d == dialectSQLite:
+		return "DROP INDEX " + ix.name
+	}
+	return "ALTER TABLE " + t.name + " DROP INDEX " + ix.name
 }
 
 // foreignKeyWarnings warns of the foreign keys between a listed table and
