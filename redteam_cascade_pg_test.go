@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,46 @@ func TestRedTeamPostgresCascadeReadsSessionBack(t *testing.T) {
 				conn.Close()
 			}
 		})
+	}
+}
+
+// A unique key that a foreign key references cannot become a partial
+// index: PostgreSQL refuses to drop it while the key depends on it, and a
+// foreign key needs a unique index over every row. The warning stays (a
+// deleted row's key still blocks inserting it again) but its fix must not
+// be DDL that fails, or that drops the foreign key with CASCADE.
+func TestRedTeamPostgresUniqueKeyReferencedByForeignKey(t *testing.T) {
+	pgDrivers(t, func(t *testing.T, driverName string) {
+		s := newPGScratch(t, driverName)
+		s.exec(t, `CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, is_deleted boolean NOT NULL DEFAULT false,
+				gone bigint NOT NULL DEFAULT 0, deleted_at timestamptz NULL, CONSTRAINT users_email_key UNIQUE (email))`,
+			`CREATE TABLE posts (id int PRIMARY KEY, author text REFERENCES users (email) ON DELETE CASCADE, deleted_at timestamptz)`,
+			`CREATE INDEX ON posts (author)`)
+		for _, users := range []string{"users", "users:is_deleted:flag:deleted_at", "users:gone:unix"} {
+			checkReferencedUnique(t, s.connector(t, Config{Tables: []string{users, "posts"}}))
+		}
+	})
+}
+
+// checkReferencedUnique checks the warning of users_email_key, which
+// posts_author_fkey references.
+func checkReferencedUnique(t *testing.T, c *Connector) {
+	t.Helper()
+	report, err := c.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, p := range report.Warnings {
+		if !strings.Contains(p.Problem, "users_email_key") {
+			continue
+		}
+		found = true
+		if !strings.Contains(p.Problem, "posts_author_fkey") || strings.Contains(p.Fix, "DROP CONSTRAINT") {
+			t.Errorf("warning %q, fix %q: want it to name the foreign key posts_author_fkey that references the key, and no DROP CONSTRAINT that fails", p.Problem, p.Fix)
+		}
+	}
+	if !found {
+		t.Errorf("no warning for users_email_key:\n%s", problemLines(report.Warnings))
 	}
 }

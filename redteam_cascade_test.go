@@ -71,3 +71,48 @@ func TestRedTeamCascadeActor(t *testing.T) {
 		}
 	})
 }
+
+// The unique-key warning of a key that a foreign key references, on
+// SQLite and MariaDB (PostgreSQL: TestRedTeamPostgresUniqueKeyReferencedByForeignKey).
+// The usual fixes would break the key: SQLite reports a foreign key
+// mismatch against a partial unique index, and on MariaDB the index on
+// (email, alive) lets a deleted and a live user share an email, so a
+// Purge of the deleted one cascades to the live one's posts. The warning
+// names the foreign key instead, and its fix changes the key first.
+func TestRedTeamUniqueKeyReferencedByForeignKey(t *testing.T) {
+	check := func(t *testing.T, c *Connector) {
+		report, err := c.Check(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, p := range report.Warnings {
+			if strings.Contains(p.Problem, "users_email") {
+				found = true
+				if !strings.Contains(p.Problem, "posts") || strings.Contains(p.Fix, "DROP INDEX") {
+					t.Errorf("warning %q, fix %q: want it to name the foreign key from posts, and no DROP INDEX", p.Problem, p.Fix)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no warning for users_email: %v", report.Warnings)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		path, _ := schemaSQLite(t,
+			`CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, deleted_at DATETIME)`,
+			`CREATE UNIQUE INDEX users_email ON users(email)`,
+			`CREATE TABLE posts (id INTEGER PRIMARY KEY, author TEXT REFERENCES users(email) ON DELETE CASCADE, deleted_at DATETIME)`)
+		_, c, _ := schemaOpen(t, Config{DriverName: "sqlite3", DSN: path, Tables: []string{"users", "posts"}})
+		check(t, c)
+	})
+	t.Run("mysql", func(t *testing.T) {
+		m := mysqlOpen(t, "users,posts", "")
+		mysqlExec(t, m.Raw,
+			`CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100), deleted_at DATETIME(6) NULL, UNIQUE KEY users_email (email)) ENGINE=InnoDB`,
+			`CREATE TABLE posts (id INT PRIMARY KEY, author VARCHAR(100), deleted_at DATETIME(6) NULL,
+				FOREIGN KEY (author) REFERENCES users(email) ON DELETE CASCADE) ENGINE=InnoDB`)
+		_, c, _ := schemaOpen(t, Config{DriverName: "mysql", DSN: m.InnerDSN, Tables: []string{"users", "posts"}})
+		check(t, c)
+	})
+}
