@@ -2,7 +2,9 @@ package softdelete
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,6 +71,24 @@ func TestRedTeamCascadeActor(t *testing.T) {
 				t.Errorf("%s deleted_by after the exact Restore: %s; want %s", tb, got, want[tb])
 			}
 		}
+		// Without WithActor the children's column is set to NULL (a stale
+		// value goes), through Query with RETURNING where the dialect has it.
+		if _, err := c.Raw.Exec("UPDATE posts SET deleted_by = 'stale' WHERE id = 20"); err != nil {
+			t.Fatal(err)
+		}
+		cexec(t, ctx, db, "DELETE FROM profiles")
+		q := c.ph("DELETE FROM users WHERE id = ?")
+		if dialect == "mysql" {
+			cexec(t, ctx, db, q, 2)
+		} else {
+			var id int
+			if err := db.QueryRowContext(ctx, q+" RETURNING id", 2).Scan(&id); err != nil || id != 2 {
+				t.Fatalf("DELETE ... RETURNING: %d, %v", id, err)
+			}
+		}
+		if got, want := c.actorsOf(t, "posts")+" "+c.deletedIDs(t, "posts"), "10:- 11:- 20:- 20"; got != want {
+			t.Errorf("posts after the DELETE of user 2 without an actor: %s; want %s", got, want)
+		}
 	})
 }
 
@@ -115,4 +135,46 @@ func TestRedTeamUniqueKeyReferencedByForeignKey(t *testing.T) {
 		_, c, _ := schemaOpen(t, Config{DriverName: "mysql", DSN: m.InnerDSN, Tables: []string{"users", "posts"}})
 		check(t, c)
 	})
+}
+
+// A SQLite DELETE ... RETURNING records the actor as any soft DELETE
+// does: the rewrite before RETURNING takes the actor's parameter, which
+// was left out of the arguments (the statement failed with "not enough
+// args"), and a numbered parameter in the RETURNING list must not share
+// the actor's number.
+func TestRedTeamSQLiteReturningActor(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME, deleted_by TEXT); INSERT INTO users (id) VALUES (1), (2), (3)"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open(DriverName, "driver=sqlite3 tables=users actor=deleted_by dsn="+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := WithActor(context.Background(), "alice")
+	for _, c := range []struct {
+		q    string
+		args []any
+		want string
+	}{
+		{"DELETE FROM users WHERE id = ? RETURNING id, ?", []any{1, "x"}, "1 x"},
+		{"DELETE FROM users WHERE id = ?1 RETURNING id, ?2", []any{2, "y"}, "2 y"},
+		{"DELETE FROM users WHERE id = :id RETURNING id, :tag", []any{sql.Named("id", 3), sql.Named("tag", "z")}, "3 z"},
+	} {
+		var id int
+		var tag string
+		if err := db.QueryRowContext(ctx, c.q, c.args...).Scan(&id, &tag); err != nil || fmt.Sprint(id, " ", tag) != c.want {
+			t.Errorf("%s: %d %q %v; want %s", c.q, id, tag, err, c.want)
+		}
+	}
+	var by string
+	if err := raw.QueryRow("SELECT group_concat(coalesce(deleted_by, '-') || '@' || (deleted_at IS NOT NULL), ',') FROM users").Scan(&by); err != nil || by != "alice@1,alice@1,alice@1" {
+		t.Errorf("deleted_by@deleted: %s (%v); want alice@1 for each", by, err)
+	}
 }
