@@ -126,7 +126,7 @@ func (pc *purgeCascade) blockedSQL(table, alias string, visits map[string]int) s
 		cond := "1 = 1"
 		if visits[r.child.name] < purgeMaxVisits {
 			visits[r.child.name]++
-			cond = "NOT " + pc.deleted(r.child, c)
+			cond = "(" + pc.deleted(r.child, c) + ") IS NOT TRUE" // live, NULL markers included (NOT would drop them)
 			if sub := pc.blockedSQL(r.child.name, c, visits); sub != "" {
 				cond = "(" + cond + " OR " + sub + ")"
 			}

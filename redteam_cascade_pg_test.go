@@ -99,3 +99,21 @@ func checkReferencedUnique(t *testing.T, c *Connector) {
 		t.Errorf("no warning for users_email_key:\n%s", problemLines(report.Warnings))
 	}
 }
+
+// TestRedTeamPurgeKeepsNullChildren on PostgreSQL: a flag as boolean and
+// as smallint, pgx and lib/pq.
+func TestRedTeamPostgresPurgeKeepsNullChildren(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		for _, flag := range []string{"boolean", "smallint"} {
+			t.Run(drv+"/"+flag, func(t *testing.T) {
+				var ddl []string
+				for _, q := range purgeNullChildDDL {
+					ddl = append(ddl, purgeNullChildSQL(q, "timestamptz", "bigint", flag, ""))
+				}
+				ddl = append(ddl, "CREATE INDEX ON posts (user_id)", "CREATE INDEX ON tags (user_id)")
+				raw, db := pgCascadeOpen(t, drv, purgeNullChildTables, "check=warn", ddl...)
+				checkPurgeKeepsNullChildren(t, db, raw)
+			})
+		}
+	}
+}

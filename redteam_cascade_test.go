@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // actorsOf lists each row's deleted_by of a table, "1:alice 2:-".
@@ -177,4 +178,106 @@ func TestRedTeamSQLiteReturningActor(t *testing.T) {
 	if err := raw.QueryRow("SELECT group_concat(coalesce(deleted_by, '-') || '@' || (deleted_at IS NOT NULL), ',') FROM users").Scan(&by); err != nil || by != "alice@1,alice@1,alice@1" {
 		t.Errorf("deleted_by@deleted: %s (%v); want alice@1 for each", by, err)
 	}
+}
+
+// purgeNullChildDDL: a time parent deleted in 2020 whose children are
+// live with a NULL numeric marker (NULL counts as live: a unix child and a
+// flag child, both nullable). %[1]s is the marker-time type, %[2]s the
+// epoch's, %[3]s the flag's, %[4]s the table options.
+var purgeNullChildDDL = []string{
+	`CREATE TABLE users (id INT PRIMARY KEY, deleted_at %[1]s NULL)%[4]s`,
+	`CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, gone %[2]s NULL,
+		CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE)%[4]s`,
+	`CREATE TABLE tags (id INT PRIMARY KEY, user_id INT, hidden %[3]s NULL,
+		CONSTRAINT tags_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE)%[4]s`,
+	`INSERT INTO users VALUES (1, '2020-01-01 00:00:00'), (2, '2020-01-01 00:00:00'), (3, '2020-01-01 00:00:00')`,
+	`INSERT INTO posts VALUES (10, 1, NULL), (20, 2, 0), (30, 3, 1577836800)`,
+	`INSERT INTO tags VALUES (100, 1, NULL), (300, 3, NULL)`,
+}
+
+// purgeNullChildSQL fills a CREATE TABLE of purgeNullChildDDL with types.
+func purgeNullChildSQL(q string, types ...any) string {
+	if strings.HasPrefix(q, "CREATE") {
+		return fmt.Sprintf(q, types...)
+	}
+	return q
+}
+
+// purgeNullChildTables lists the tables with their kinds.
+const purgeNullChildTables = "users,posts:gone:unix,tags:hidden:flag"
+
+// checkPurgeKeepsNullChildren purges users deleted before now, as the
+// program's first call (the foreign keys must be read first): user 1
+// (live children with NULL markers) and user 2 (a live child with 0)
+// stay, user 3 goes with its deleted post once its tag is gone. Nothing
+// live may be deleted by the database's ON DELETE CASCADE.
+func checkPurgeKeepsNullChildren(t *testing.T, db, raw *sql.DB) {
+	t.Helper()
+	if _, err := raw.Exec("DELETE FROM tags WHERE id = 300"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Purge(context.Background(), db, "users", time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users, posts, tags string
+	for q, dst := range map[string]*string{"SELECT id FROM users": &users, "SELECT id FROM posts": &posts, "SELECT id FROM tags": &tags} {
+		rows, err := raw.Query(q + " ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id int
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, fmt.Sprint(id))
+		}
+		rows.Close()
+		*dst = strings.Join(ids, ",")
+	}
+	if got, want := "users="+users+" posts="+posts+" tags="+tags, "users=1,2 posts=10,20 tags=100"; got != want {
+		t.Errorf("after Purge (kept %d): %s; want %s (a child whose marker is NULL is live and keeps its parent)", res.Kept, got, want)
+	}
+	if res.Kept != 2 {
+		t.Errorf("Kept = %d; want 2", res.Kept)
+	}
+}
+
+// A live child whose numeric marker is NULL keeps its parent from Purge,
+// as one whose marker is 0 does. SQLite and MariaDB (PostgreSQL:
+// TestRedTeamPostgresPurgeKeepsNullChildren).
+func TestRedTeamPurgeKeepsNullChildren(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		var ddl []string
+		for _, q := range purgeNullChildDDL {
+			ddl = append(ddl, purgeNullChildSQL(q, "DATETIME", "INTEGER", "BOOLEAN", ""))
+		}
+		path, _ := schemaSQLite(t, ddl...)
+		dsn := path + "?_foreign_keys=1"
+		raw, err := sql.Open("sqlite3", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		db, err := sql.Open(DriverName, "driver=sqlite3 tables="+purgeNullChildTables+" check=warn dsn="+dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checkPurgeKeepsNullChildren(t, db, raw)
+	})
+	t.Run("mysql", func(t *testing.T) {
+		m := mysqlOpen(t, "users", "")
+		for _, q := range purgeNullChildDDL {
+			mysqlExec(t, m.Raw, purgeNullChildSQL(q, "DATETIME(6)", "BIGINT", "TINYINT", " ENGINE=InnoDB"))
+		}
+		db, err := sql.Open(DriverName, "driver=mysql tables="+purgeNullChildTables+" check=warn dsn="+m.InnerDSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checkPurgeKeepsNullChildren(t, db, m.Raw)
+	})
 }
