@@ -117,3 +117,95 @@ func TestRedTeamPostgresPurgeKeepsNullChildren(t *testing.T) {
 		}
 	}
 }
+
+// A cascade that would reach a table of another marker kind (votes, a
+// boolean flag, two levels down) is refused before anything is sent:
+// through Exec and Query (RETURNING), prepared, inside a transaction begun
+// as text, whose earlier work stays and which stays usable; nothing is
+// stamped. Restore of the parent restores its own rows only.
+func TestRedTeamPostgresCascadeThroughOtherKindRefused(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		t.Run(drv, func(t *testing.T) {
+			raw, db := pgCascadeOpen(t, drv, "users,posts,votes:gone:flag", "", append(pgUsersPosts,
+				"CREATE TABLE votes (id int PRIMARY KEY, post_id int REFERENCES posts ON DELETE CASCADE, gone boolean NOT NULL DEFAULT false)",
+				"INSERT INTO votes VALUES (100, 10, false)")...)
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			cexec(t, ctx, conn, "BEGIN")
+			cexec(t, ctx, conn, "UPDATE users SET name = 'kept' WHERE id = 2")
+			var rerr *RefusedError
+			if _, err := conn.ExecContext(ctx, "DELETE FROM users WHERE id = $1", 1); !errors.As(err, &rerr) || rerr.Table != "votes" {
+				t.Errorf("DELETE of user 1 (a vote two levels down): %v; want a refusal naming votes", err)
+			}
+			if _, err := conn.QueryContext(ctx, "DELETE FROM posts WHERE id = $1 RETURNING id", 10); !errors.As(err, &rerr) {
+				t.Errorf("DELETE ... RETURNING of post 10: %v; want a refusal", err)
+			}
+			st, err := conn.PrepareContext(ctx, "DELETE FROM posts WHERE user_id = $1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.ExecContext(ctx, 1); !errors.As(err, &rerr) {
+				t.Errorf("prepared DELETE of user 1's posts: %v; want a refusal", err)
+			}
+			st.Close()
+			cexec(t, ctx, conn, "COMMIT")
+			if got := pgDeleted(t, raw, "users", "posts"); got != "users= posts=" {
+				t.Errorf("after the refusals: %s; want nothing deleted", got)
+			}
+			var name string
+			if err := raw.QueryRow("SELECT name FROM users WHERE id = 2").Scan(&name); err != nil || name != "kept" {
+				t.Errorf("user 2's name %q (%v); want the transaction's UPDATE committed", name, err)
+			}
+			cexec(t, WithoutCascade(ctx), db, "DELETE FROM users WHERE id = 1")
+			cexec(t, WithoutCascade(ctx), db, "DELETE FROM posts WHERE id = 10")
+			if _, err := Restore(ctx, db, "users", "id = $1", 1); err != nil {
+				t.Fatal(err)
+			}
+			if got := pgDeleted(t, raw, "users", "posts"); got != "users= posts=10" {
+				t.Errorf("after Restore of user 1: %s; want post 10 still deleted", got)
+			}
+		})
+	}
+}
+
+// A cascade in a transaction begun as text that a failed statement
+// aborted (SQLSTATE 25P02; the failed statement a DO block, after which
+// the session cannot be read back until ROLLBACK) fails with the server's
+// error, changes nothing and leaves the connection usable: after
+// ROLLBACK the session is read back and the same cascade runs.
+func TestRedTeamPostgresCascadeInAbortedTextTransaction(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		t.Run(drv, func(t *testing.T) {
+			raw, db := pgCascadeOpen(t, drv, "users,posts", "", pgUsersPosts...)
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			cexec(t, ctx, conn, "BEGIN")
+			if _, err := conn.ExecContext(ctx, "DO $$ BEGIN PERFORM 1 / 0; END $$"); err == nil {
+				t.Fatal("the DO block did not fail")
+			}
+			for _, q := range []string{"DELETE FROM users WHERE id = 1", "RESTORE"} {
+				if q == "RESTORE" {
+					_, err = Restore(ctx, conn, "users", "id = 1")
+				} else {
+					_, err = conn.ExecContext(ctx, q)
+				}
+				if pgSQLState(err) != "25P02" {
+					t.Errorf("%s in the aborted transaction: %v; want the server's 25P02", q, err)
+				}
+			}
+			cexec(t, ctx, conn, "ROLLBACK")
+			cexec(t, ctx, conn, "DELETE FROM users WHERE id = 1")
+			if got := pgDeleted(t, raw, "users", "posts"); got != "users=1 posts=10,11" {
+				t.Errorf("after ROLLBACK and the DELETE: %s; want user 1 and its posts", got)
+			}
+		})
+	}
+}

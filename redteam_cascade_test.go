@@ -90,6 +90,23 @@ func TestRedTeamCascadeActor(t *testing.T) {
 		if got, want := c.actorsOf(t, "posts")+" "+c.deletedIDs(t, "posts"), "10:- 11:- 20:- 20"; got != want {
 			t.Errorf("posts after the DELETE of user 2 without an actor: %s; want %s", got, want)
 		}
+		// One prepared statement, two actors: each cascade records its own.
+		if _, err := Restore(ctx, db, "users", ""); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.PrepareContext(ctx, c.ph("DELETE FROM posts WHERE id = ?"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		for id, who := range map[int]string{10: "p1", 11: "p2"} {
+			if _, err := st.ExecContext(WithActor(ctx, who), id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, want := c.actorsOf(t, "comments"), "100:p1 101:p1 102:p2 103:p1 104:p1"; got != want {
+			t.Errorf("comments after prepared DELETEs of posts 10 and 11 by p1 and p2: %s; want %s", got, want)
+		}
 	})
 }
 
