@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sdUnsafeFunc changes how the server reads SQL text where no statement
@@ -205,6 +206,71 @@ func TestRedTeamPostgresCascadeInAbortedTextTransaction(t *testing.T) {
 			cexec(t, ctx, conn, "DELETE FROM users WHERE id = 1")
 			if got := pgDeleted(t, raw, "users", "posts"); got != "users=1 posts=10,11" {
 				t.Errorf("after ROLLBACK and the DELETE: %s; want user 1 and its posts", got)
+			}
+		})
+	}
+}
+
+// Purge of a flag table (boolean and smallint, by its companion) that is
+// the parent of declared foreign keys: a batch takes the soft-deleted
+// children of every kind first, and a parent with a live child stays.
+func TestRedTeamPostgresPurgeFlagParent(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		for _, flag := range []string{"boolean", "smallint"} {
+			t.Run(drv+"/"+flag, func(t *testing.T) {
+				raw, db := pgCascadeOpen(t, drv, "accounts:is_deleted:flag:deleted_at,posts,notes:gone:unixmilli", "check=warn",
+					"CREATE TABLE accounts (id int PRIMARY KEY, is_deleted "+flag+" NOT NULL DEFAULT '0', deleted_at timestamptz)",
+					"CREATE TABLE posts (id int PRIMARY KEY, account_id int NOT NULL REFERENCES accounts ON DELETE RESTRICT, deleted_at timestamptz)",
+					"CREATE TABLE notes (id int PRIMARY KEY, account_id int NOT NULL REFERENCES accounts ON DELETE CASCADE, gone bigint NOT NULL DEFAULT 0)",
+					"CREATE INDEX ON posts (account_id)", "CREATE INDEX ON notes (account_id)",
+					"INSERT INTO accounts VALUES (1, '1', '2020-01-01'), (2, '1', '2020-01-01'), (3, '1', now()), (4, '0', '2020-01-01')",
+					"INSERT INTO posts VALUES (10, 1, now()), (20, 2, NULL)",
+					"INSERT INTO notes VALUES (100, 1, 1), (200, 2, 1), (300, 3, 0)")
+				res, err := Purge(context.Background(), db, "accounts", time.Now().Add(-time.Hour), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got string
+				if err := raw.QueryRow(`SELECT (SELECT string_agg(id::text, ',' ORDER BY id) FROM accounts) || ' ' ||
+					(SELECT string_agg(id::text, ',' ORDER BY id) FROM posts) || ' ' || (SELECT string_agg(id::text, ',' ORDER BY id) FROM notes)`).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if want := "2,3,4 20 200,300"; got != want || res.Kept != 1 || res.Rows["accounts"] != 1 || res.Rows["posts"] != 1 || res.Rows["notes"] != 1 {
+					t.Errorf("after Purge: %s, kept %d, rows %v; want %s, kept 1, one row of each table", got, res.Kept, res.Rows, want)
+				}
+			})
+		}
+	}
+}
+
+// Foreign key columns as ORMs create them on PostgreSQL, quoted in mixed
+// case (Sequelize's "userId"): the cascade, its checks and the exact
+// Restore name them as the catalog spells them (they were folded to
+// userid, a column that does not exist, so every DELETE of a parent
+// failed).
+func TestRedTeamPostgresCascadeMixedCaseKeyColumns(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		t.Run(drv, func(t *testing.T) {
+			raw, db := pgCascadeOpen(t, drv, "users,posts,likes", "",
+				`CREATE TABLE users ("Id" int PRIMARY KEY, deleted_at timestamptz)`,
+				`CREATE TABLE posts (id int PRIMARY KEY, "userId" int REFERENCES users ON DELETE CASCADE, deleted_at timestamptz)`,
+				`CREATE TABLE likes (id int PRIMARY KEY, "postId" int REFERENCES posts ON DELETE RESTRICT, deleted_at timestamptz)`,
+				`INSERT INTO users VALUES (1, NULL), (2, NULL)`,
+				`INSERT INTO posts VALUES (10, 1, NULL), (20, 2, NULL)`,
+				`INSERT INTO likes VALUES (100, 20, NULL)`)
+			ctx := context.Background()
+			cexec(t, ctx, db, `DELETE FROM users WHERE "Id" = 1`)
+			if _, err := db.ExecContext(ctx, `DELETE FROM users WHERE "Id" = 2`); !errors.Is(err, ErrRestricted) {
+				t.Errorf("DELETE of user 2 (a live like on post 20): %v; want ErrRestricted", err)
+			}
+			if got := pgDeleted(t, raw, "posts", "likes"); got != "posts=10 likes=" {
+				t.Errorf("after the DELETEs: %s; want post 10", got)
+			}
+			if _, err := Restore(ctx, db, "users", `"Id" = 1`); err != nil {
+				t.Fatal(err)
+			}
+			if got := pgDeleted(t, raw, "posts"); got != "posts=" {
+				t.Errorf("after Restore of user 1: %s; want post 10 back", got)
 			}
 		})
 	}
