@@ -298,3 +298,24 @@ func TestRedTeamPurgeKeepsNullChildren(t *testing.T) {
 		checkPurgeKeepsNullChildren(t, db, m.Raw)
 	})
 }
+
+// When the schema check ran under check=warn but could not read the
+// schema, the foreign keys are unknown: Purge refuses rather than delete
+// parents whose live children the database would then delete.
+func TestRedTeamPurgeRefusesWithoutSchema(t *testing.T) {
+	var ddl []string
+	for _, q := range purgeNullChildDDL {
+		ddl = append(ddl, purgeNullChildSQL(q, "DATETIME", "INTEGER", "BOOLEAN", ""))
+	}
+	path, raw := schemaSQLite(t, ddl...)
+	_, c, _ := schemaOpen(t, Config{DriverName: "sqlite3", DSN: path + "?_foreign_keys=1", Tables: strings.Split(purgeNullChildTables, ","), Check: "warn"})
+	c.rw.schema.ready.Store(true) // as apply leaves it after a failed read under check=warn
+	db := sql.OpenDB(c)
+	defer db.Close()
+	if _, err := Purge(context.Background(), db, "users", time.Now(), nil); err == nil || !strings.Contains(err.Error(), "foreign keys a purge must follow are unknown") {
+		t.Errorf("Purge without a schema: %v; want the refusal", err)
+	}
+	if n := redCount(t, raw, "users"); n != 3 {
+		t.Errorf("%d users left; want 3", n)
+	}
+}
