@@ -275,3 +275,14 @@ func TestRedTeamPostgresCascadeMixedCaseKeyColumns(t *testing.T) {
 		})
 	}
 }
+
+// TestRedTeamKindRelationWarning on PostgreSQL.
+func TestRedTeamPostgresKindRelationWarning(t *testing.T) {
+	pgDrivers(t, func(t *testing.T, driverName string) {
+		s := newPGScratch(t, driverName)
+		s.exec(t, `CREATE TABLE users (id int PRIMARY KEY, deleted_at timestamptz)`,
+			`CREATE TABLE votes (id int PRIMARY KEY, user_id int REFERENCES users ON DELETE RESTRICT, gone boolean NOT NULL DEFAULT false)`,
+			`CREATE INDEX ON votes (user_id)`)
+		wantKindRelationWarning(t, s.connector(t, Config{Tables: []string{"users", "votes:gone:flag"}}))
+	})
+}

@@ -319,3 +319,32 @@ func TestRedTeamPurgeRefusesWithoutSchema(t *testing.T) {
 		t.Errorf("%d users left; want 3", n)
 	}
 }
+
+// The schema check warns at startup of a foreign key between tables of
+// which one has a marker of another kind than time: a soft DELETE that
+// follows it is refused (PostgreSQL: TestRedTeamPostgresKindRelationWarning).
+func TestRedTeamKindRelationWarning(t *testing.T) {
+	path, _ := schemaSQLite(t,
+		`CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME)`,
+		`CREATE TABLE votes (id INTEGER PRIMARY KEY, user_id INT REFERENCES users(id) ON DELETE CASCADE, gone BOOLEAN NOT NULL DEFAULT 0)`,
+		`CREATE INDEX votes_user ON votes(user_id)`)
+	_, c, _ := schemaOpen(t, Config{DriverName: "sqlite3", DSN: path, Tables: []string{"users", "votes:gone:flag"}})
+	wantKindRelationWarning(t, c)
+}
+
+// wantKindRelationWarning checks that c's schema check warns of the key
+// from votes (a flag) to users (a time marker).
+func wantKindRelationWarning(t *testing.T, c *Connector) {
+	t.Helper()
+	report, err := c.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range report.Warnings {
+		if p.Table == "users" && strings.Contains(p.Problem, "joins users (a time marker) to votes (a flag marker): a soft DELETE of users rows that follows it is refused") &&
+			strings.Contains(p.Fix, "WithoutCascade") {
+			return
+		}
+	}
+	t.Errorf("no warning of the key from votes (a flag) to users:\n%v", report.Warnings)
+}
