@@ -286,3 +286,56 @@ func TestRedTeamPostgresKindRelationWarning(t *testing.T) {
 		wantKindRelationWarning(t, s.connector(t, Config{Tables: []string{"users", "votes:gone:flag"}}))
 	})
 }
+
+// One prepared DELETE and one prepared SELECT of a flag table with a
+// companion and an actor column, reused across actors and modes: each
+// execution stamps and records as a fresh statement would.
+func TestRedTeamPostgresPreparedKindsActorModes(t *testing.T) {
+	for _, drv := range pgCascadeDrivers {
+		t.Run(drv, func(t *testing.T) {
+			raw, db := pgCascadeOpen(t, drv, "tags:gone:flag:deleted_at", "actor=deleted_by",
+				"CREATE TABLE tags (id int PRIMARY KEY, gone smallint NOT NULL DEFAULT 0, deleted_at timestamptz, deleted_by text)",
+				"INSERT INTO tags (id) VALUES (1), (2), (3)")
+			ctx := context.Background()
+			del, err := db.PrepareContext(ctx, "DELETE FROM tags WHERE id = $1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer del.Close()
+			cnt, err := db.PrepareContext(ctx, "SELECT count(*) FROM tags")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cnt.Close()
+			for _, step := range []struct {
+				ctx context.Context
+				id  int
+			}{
+				{WithActor(ctx, "a"), 1}, {ctx, 2}, {WithActor(WithIncludeDeleted(ctx), "c"), 1}, {WithActor(ctx, "d"), 1},
+			} {
+				if _, err := del.ExecContext(step.ctx, step.id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got string
+			if err := raw.QueryRow(`SELECT string_agg(id || ':' || gone || ':' || (deleted_at IS NOT NULL) || ':' || coalesce(deleted_by, '-'), ' ' ORDER BY id) FROM tags`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if want := "1:1:true:a 2:1:true:- 3:0:false:-"; got != want {
+				t.Errorf("after the prepared DELETEs: %s; want %s", got, want)
+			}
+			for c, want := range map[context.Context]int{ctx: 1, WithOnlyDeleted(ctx): 2, WithIncludeDeleted(ctx): 3} {
+				var n int
+				if err := cnt.QueryRowContext(c).Scan(&n); err != nil || n != want {
+					t.Errorf("prepared count in a mode: %d (%v); want %d", n, err, want)
+				}
+			}
+			if _, err := Restore(ctx, db, "tags", "id = $1", 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := raw.QueryRow(`SELECT gone || ':' || (deleted_at IS NULL) || ':' || coalesce(deleted_by, '-') FROM tags WHERE id = 1`).Scan(&got); err != nil || got != "0:true:-" {
+				t.Errorf("tag 1 after Restore: %s (%v); want 0:true:-", got, err)
+			}
+		})
+	}
+}
