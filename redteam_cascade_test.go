@@ -107,6 +107,19 @@ func TestRedTeamCascadeActor(t *testing.T) {
 		if got, want := c.actorsOf(t, "comments"), "100:p1 101:p1 102:p2 103:p1 104:p1"; got != want {
 			t.Errorf("comments after prepared DELETEs of posts 10 and 11 by p1 and p2: %s; want %s", got, want)
 		}
+		if dialect == "mysql" {
+			return // MariaDB has no UPDATE ... RETURNING
+		}
+		if _, err := Restore(ctx, db, "posts", ""); err != nil {
+			t.Fatal(err)
+		}
+		var id int
+		if err := db.QueryRowContext(WithActor(ctx, "q"), c.ph("DELETE FROM users WHERE id = ? RETURNING id"), 1).Scan(&id); err != nil || id != 1 {
+			t.Fatalf("DELETE ... RETURNING with an actor: %d, %v", id, err)
+		}
+		if got, want := c.actorsOf(t, "posts")+" "+c.actorsOf(t, "comments"), "10:q 11:q 20:- 100:q 101:q 102:q 103:q 104:q"; got != want {
+			t.Errorf("after DELETE ... RETURNING of user 1 by q: %s; want %s", got, want)
+		}
 	})
 }
 
@@ -167,7 +180,7 @@ func TestRedTeamSQLiteReturningActor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	if _, err := raw.Exec("CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME, deleted_by TEXT); INSERT INTO users (id) VALUES (1), (2), (3)"); err != nil {
+	if _, err := raw.Exec("CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME, deleted_by TEXT); INSERT INTO users (id) VALUES (1), (2), (3), (4)"); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open(DriverName, "driver=sqlite3 tables=users actor=deleted_by dsn="+path)
@@ -184,6 +197,7 @@ func TestRedTeamSQLiteReturningActor(t *testing.T) {
 		{"DELETE FROM users WHERE id = ? RETURNING id, ?", []any{1, "x"}, "1 x"},
 		{"DELETE FROM users WHERE id = ?1 RETURNING id, ?2", []any{2, "y"}, "2 y"},
 		{"DELETE FROM users WHERE id = :id RETURNING id, :tag", []any{sql.Named("id", 3), sql.Named("tag", "z")}, "3 z"},
+		{"DELETE FROM users WHERE id = ? RETURNING id, ?", []any{4, "w"}, "4 w"}, // the same text again, from the cache
 	} {
 		var id int
 		var tag string
@@ -192,7 +206,7 @@ func TestRedTeamSQLiteReturningActor(t *testing.T) {
 		}
 	}
 	var by string
-	if err := raw.QueryRow("SELECT group_concat(coalesce(deleted_by, '-') || '@' || (deleted_at IS NOT NULL), ',') FROM users").Scan(&by); err != nil || by != "alice@1,alice@1,alice@1" {
+	if err := raw.QueryRow("SELECT group_concat(coalesce(deleted_by, '-') || '@' || (deleted_at IS NOT NULL), ',') FROM users").Scan(&by); err != nil || by != "alice@1,alice@1,alice@1,alice@1" {
 		t.Errorf("deleted_by@deleted: %s (%v); want alice@1 for each", by, err)
 	}
 }
