@@ -246,9 +246,13 @@ func coarseRefusal(t *softTable, typ string) error {
 }
 
 // followCascade stamps, level by level, the live children of the rows
-// stamped with stamp, then checks the RESTRICT and SET NULL relations of
-// every table it stamped.
+// stamped with stamp (and ctx's actor, cascade_actor.go), then checks the
+// RESTRICT and SET NULL relations of every table it stamped.
 func (c *conn) followCascade(ctx context.Context, rels map[string][]*relation, targets []*softTable, stamp string) error {
+	actor, err := c.cascadeActorArgs(ctx)
+	if err != nil {
+		return err
+	}
 	stamped := map[string]bool{}
 	queue := make([]string, 0, len(targets))
 	for _, t := range targets {
@@ -262,7 +266,8 @@ func (c *conn) followCascade(ctx context.Context, rels map[string][]*relation, t
 			if r.action != onDeleteCascade {
 				continue
 			}
-			res, err := c.execRaw(ctx, c.stepSQL(r, stamp, "IS NULL", stamp), nil)
+			set, args := c.actorStepSet(r, actor)
+			res, err := c.execRaw(ctx, c.stepSQL(r, stamp+set, "IS NULL", stamp), args)
 			if err != nil {
 				return fmt.Errorf("softdelete: cascading to %s through %s: %w", r.childName, r.name, err)
 			}
@@ -344,7 +349,7 @@ func (c *conn) checkChildren(ctx context.Context, r *relation, stamp string, sta
 }
 
 // stepSQL is the statement that sets the deleted column of the children
-// of r to set, where that column satisfies cond ("IS NULL", "= 'x'") and
+// of r to set (which may add assignments: actorStepSet), where that column satisfies cond ("IS NULL", "= 'x'") and
 // their parent's deleted column equals parentStamp.
 func (c *conn) stepSQL(r *relation, set, cond, parentStamp string) string {
 	col, pcol := quoteIdent(r.child.column), quoteIdent(r.parent.column)

@@ -22,20 +22,33 @@ func pgQuoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(strings.ToLower(name), `"`, `""`) + `"`
 }
 
+// pgRelationIdent returns how a relation's tables and key columns are
+// quoted: a declared key's as the catalog spells them (an ORM's quoted
+// "userId" is not userid), a cascade= entry's folded as PostgreSQL reads
+// an unquoted name.
+func pgRelationIdent(r *relation) func(string) string {
+	if !r.declared {
+		return pgQuoteIdent
+	}
+	return func(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+}
+
 // pgStepSQL is stepSQL on PostgreSQL: the parent rows that carry the
 // stamp, joined to their children through the key.
 func pgStepSQL(r *relation, set, cond, parentStamp string) string {
+	q := pgRelationIdent(r)
 	col := pgQuoteIdent(r.child.column)
-	return "UPDATE " + pgQuoteIdent(r.childName) + " AS sd_c SET " + col + " = " + set +
-		" FROM " + pgQuoteIdent(r.parentName) + " AS sd_p WHERE " + joinOnQ(pgQuoteIdent, r, "sd_c.", "sd_p.") +
+	return "UPDATE " + q(r.childName) + " AS sd_c SET " + col + " = " + set +
+		" FROM " + q(r.parentName) + " AS sd_p WHERE " + joinOnQ(q, r, "sd_c.", "sd_p.") +
 		" AND sd_c." + col + " " + cond + " AND sd_p." + pgQuoteIdent(r.parent.column) + " = " + parentStamp
 }
 
 // pgCheckSQL is checkChildren's query on PostgreSQL: a child row that
 // satisfies children (a condition on sd_c) of a parent row stamped stamp.
 func pgCheckSQL(r *relation, children, stamp string) string {
-	return "SELECT 1 FROM " + pgQuoteIdent(r.parentName) + " AS sd_p JOIN " + pgQuoteIdent(r.childName) + " AS sd_c ON " +
-		joinOnQ(pgQuoteIdent, r, "sd_c.", "sd_p.") + " WHERE " + children + " AND sd_p." + pgQuoteIdent(r.parent.column) + " = " + stamp + " LIMIT 1"
+	q := pgRelationIdent(r)
+	return "SELECT 1 FROM " + q(r.parentName) + " AS sd_p JOIN " + q(r.childName) + " AS sd_c ON " +
+		joinOnQ(q, r, "sd_c.", "sd_p.") + " WHERE " + children + " AND sd_p." + pgQuoteIdent(r.parent.column) + " = " + stamp + " LIMIT 1"
 }
 
 // pgStampFormat is how the server writes a stamp: microseconds and the

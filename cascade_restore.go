@@ -139,8 +139,8 @@ type markedTable struct {
 	t    *softTable
 }
 
-// clearToken sets the deleted column to NULL where it holds token, in
-// each marked table once; it returns the count of the first (the
+// clearToken sets the deleted column to NULL where it holds token, and
+// the actor column with it (cascade_actor.go), in each marked table once; it returns the count of the first (the
 // Restore's own table).
 func (c *conn) clearToken(ctx context.Context, marked []markedTable, token string) (int64, error) {
 	var first int64
@@ -151,7 +151,7 @@ func (c *conn) clearToken(ctx context.Context, marked []markedTable, token strin
 		}
 		done[mt.t.name] = true
 		col := c.quoteIdent(mt.t.column)
-		res, err := c.execRaw(ctx, "UPDATE "+c.quoteIdent(mt.name)+" SET "+col+" = NULL WHERE "+col+" = "+token, nil)
+		res, err := c.execRaw(ctx, "UPDATE "+c.quoteIdent(mt.name)+" SET "+col+" = NULL"+c.actorClear(mt.t)+" WHERE "+col+" = "+token, nil)
 		if err != nil {
 			return 0, fmt.Errorf("softdelete: Restore: un-deleting %s: %w", mt.name, err)
 		}

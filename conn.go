@@ -210,6 +210,11 @@ func (x connExecerContext) ExecContext(ctx context.Context, query string, args [
 	}
 	if x.c.rw.cascade != nil {
 		if res, done, err := x.c.cascadeExec(ctx, query, args); done {
+			if session { // a function it calls may have changed the session
+				if err = x.c.afterExec(ctx, query, err); err != nil {
+					return nil, err
+				}
+			}
 			return res, err
 		}
 	}
@@ -247,6 +252,11 @@ func (x connQueryerContext) QueryContext(ctx context.Context, query string, args
 	}
 	if x.c.rw.cascade != nil {
 		if rows, done, err := x.c.cascadeQuery(ctx, query, args); done {
+			if session { // its rows are read whole: the session is checked at once
+				if err = x.c.afterExec(ctx, query, err); err != nil {
+					return nil, err
+				}
+			}
 			return rows, err
 		}
 	}

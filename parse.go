@@ -143,6 +143,9 @@ func (r *rewriter) rewriteReturning(st *sourceStatement, at int, m *mode, perr e
 	}
 	sub := subs[0]
 	sub.start = st.start
+	// The actor's parameter (actorParam) must be past every parameter of
+	// the statement, the RETURNING list's included.
+	sub.named, sub.maxNumber = sub.named || st.named, max(sub.maxNumber, st.maxNumber)
 	stmt, err := parse(sub.parseText())
 	if err != nil {
 		return "", false, refuse
@@ -162,6 +165,7 @@ func (r *rewriter) rewriteReturning(st *sourceStatement, at int, m *mode, perr e
 	if err != nil {
 		return "", false, err
 	}
+	sub.actorTo(st) // the actor's parameter, placed in the part before RETURNING
 	return sub.text[:sub.lead] + txt + " " + st.text[at:], true, nil
 }
 

@@ -222,7 +222,11 @@ func rewriterOf(ctx context.Context, db *sql.DB) (*rewriter, error) {
 	var rw *rewriter
 	err = c.Raw(func(dc any) error {
 		if w, ok := dc.(interface{ softdeleteConn() *conn }); ok {
-			rw = w.softdeleteConn().rw
+			sc := w.softdeleteConn()
+			rw = sc.rw
+			if !rw.schema.ready.Load() { // the foreign keys a purge follows come from the check
+				return rw.schema.ensure(ctx, sc)
+			}
 		}
 		return nil
 	})

@@ -27,7 +27,11 @@ func newPurgeCascade(ctx context.Context, db *sql.DB, rw *rewriter, st *softTabl
 	if rw.cascade == nil {
 		return nil, nil
 	}
-	g := rw.cascade.graphFor(rw.schema.model.Load())
+	m := rw.schema.model.Load()
+	if m == nil && rw.schema.mode != CheckOff {
+		return nil, fmt.Errorf("softdelete: Purge %s: the schema check could not read the schema (check=warn logged why), so the foreign keys a purge must follow are unknown, and the database would delete a purged row's live children itself (ON DELETE CASCADE); fix what stops the read and purge again, or set foreign_keys=ignore if no foreign key matters", st.name)
+	}
+	g := rw.cascade.graphFor(m)
 	pr := rw.d.purge
 	enforced, err := foreignKeysEnforced(ctx, db, pr)
 	if err != nil {
@@ -126,7 +130,7 @@ func (pc *purgeCascade) blockedSQL(table, alias string, visits map[string]int) s
 		cond := "1 = 1"
 		if visits[r.child.name] < purgeMaxVisits {
 			visits[r.child.name]++
-			cond = "NOT " + pc.deleted(r.child, c)
+			cond = "(" + pc.deleted(r.child, c) + ") IS NOT TRUE" // live, NULL markers included (NOT would drop them)
 			if sub := pc.blockedSQL(r.child.name, c, visits); sub != "" {
 				cond = "(" + cond + " OR " + sub + ")"
 			}

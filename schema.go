@@ -159,6 +159,13 @@ func (g *schemaGate) before(ctx context.Context, c *conn, query string) error {
 	if !needsSchemaCheck(query, c.rw.d) || modeFrom(ctx).raw() {
 		return nil
 	}
+	return g.ensure(ctx, c)
+}
+
+// ensure runs the check on c's inner connection unless one has passed:
+// for statements (before) and for Purge, which must know the foreign keys
+// before it deletes a parent row for real, also as a program's first call.
+func (g *schemaGate) ensure(ctx context.Context, c *conn) error {
 	select {
 	case g.lock <- struct{}{}:
 	case <-ctx.Done():

@@ -36,6 +36,7 @@ func (g *schemaGate) evaluate(m *schemaModel) *SchemaReport {
 		r.Warnings = append(r.Warnings, g.uniqueIndexWarnings(t, st)...)
 		r.Warnings = append(r.Warnings, g.foreignKeyWarnings(m, t)...)
 		r.Warnings = append(r.Warnings, g.unlistedChildWarnings(t)...)
+		r.Warnings = append(r.Warnings, g.kindRelationWarnings(t, st)...)
 	}
 	if p, ok := g.checkActorColumn(m); !ok {
 		r.Errors = append(r.Errors, p)

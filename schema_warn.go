@@ -20,6 +20,10 @@ func (g *schemaGate) uniqueIndexWarnings(t *tableSchema, st *softTable) []Schema
 		if !ix.unique || ix.primary || g.liveOnly(t, ix, marker.name) {
 			continue
 		}
+		if w, referenced := referencedUniqueWarning(t, ix, marker.name); referenced {
+			out = append(out, w)
+			continue
+		}
 		if w, handled := g.numericUniqueWarning(t, st, marker, ix); handled {
 			out = append(out, w...)
 			continue

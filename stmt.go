@@ -195,6 +195,11 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	}
 	if s.c.rw.cascade != nil && !s.modeFree {
 		if res, done, err := s.c.cascadeExec(ctx, s.query, args); done {
+			if s.check { // a function it calls may have changed the session
+				if err = s.c.afterExec(ctx, s.query, err); err != nil {
+					return nil, err
+				}
+			}
 			return res, err
 		}
 	}
@@ -235,6 +240,11 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	}
 	if s.c.rw.cascade != nil && !s.modeFree {
 		if rows, done, err := s.c.cascadeQuery(ctx, s.query, args); done {
+			if s.check { // its rows are read whole: the session is checked at once
+				if err = s.c.afterExec(ctx, s.query, err); err != nil {
+					return nil, err
+				}
+			}
 			return rows, err
 		}
 	}
