@@ -210,15 +210,25 @@ func reachable(rels map[string][]*relation, targets []*softTable) []*relation {
 	return out
 }
 
+// numericRelationRefusal refuses to follow relation r through t, a table
+// with a numeric marker: a soft DELETE that follows foreign keys finds the
+// rows it stamped, and checks the children, by time markers only, for now.
+func numericRelationRefusal(r *relation, t *softTable) error {
+	reason := fmt.Sprintf("its deleted column %s is a %s marker, and a cascade stamps every row it reaches with the statement's one time stamp (time markers only, for now)", t.column, t.kind)
+	if t == r.child && r.action != onDeleteCascade {
+		reason = fmt.Sprintf("its deleted column %s is a %s marker, and softdelete checks the live rows that reference a deleted row through foreign key %s (ON DELETE %s) by time markers only, for now", t.column, t.kind, r.name, r.actionText)
+	}
+	return &RefusedError{Table: t.name, Reason: reason,
+		Fix: "use softdelete.WithoutCascade(ctx) and handle the children yourself, or declare the relation's tables with time markers"}
+}
+
 // checkPrecision refuses a cascade through a table whose marker holds
 // whole seconds: its stamps could not tell this statement from another.
 func (g *cascadeGraph) checkPrecision(reach []*relation) error {
 	for _, r := range reach {
 		for _, t := range []*softTable{r.parent, r.child} {
 			if t.kind.numeric() {
-				return &RefusedError{Table: t.name,
-					Reason: fmt.Sprintf("its deleted column %s is a %s marker, and a cascade stamps every row it reaches with the statement's one time stamp (time markers only, for now)", t.column, t.kind),
-					Fix:    "use softdelete.WithoutCascade(ctx) and delete the children yourself, or declare the relation's tables with time markers"}
+				return numericRelationRefusal(r, t)
 			}
 			if typ := g.coarse[t.name]; typ != "" {
 				return coarseRefusal(t, typ)

@@ -3,6 +3,7 @@ package softdelete
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -361,4 +362,29 @@ func wantKindRelationWarning(t *testing.T, c *Connector) {
 		}
 	}
 	t.Errorf("no warning of the key from votes (a flag) to users:\n%v", report.Warnings)
+}
+
+// TestRestrictToNumericChildNamesTheKey: a RESTRICT key to a child with a
+// numeric marker stops the parent's soft DELETE (its live children are
+// checked by time markers only), and the refusal says so, naming the key
+// and its action rather than a cascade's stamp; nothing is stamped.
+func TestRestrictToNumericChildNamesTheKey(t *testing.T) {
+	path, raw := schemaSQLite(t,
+		`CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at DATETIME)`,
+		`CREATE TABLE votes (id INTEGER PRIMARY KEY, user_id INT, gone BOOLEAN NOT NULL DEFAULT 0,
+			CONSTRAINT votes_user FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE RESTRICT)`,
+		`INSERT INTO users (id) VALUES (1)`, `INSERT INTO votes (id, user_id) VALUES (10, 1)`)
+	db, err := sql.Open(DriverName, "driver=sqlite3 tables=users,votes:gone:flag dsn="+path+"?_foreign_keys=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Exec("DELETE FROM users WHERE id = 1")
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "through foreign key") || !strings.Contains(err.Error(), "ON DELETE RESTRICT") {
+		t.Fatalf("DELETE of a parent with a RESTRICT flag child: %v; want a refusal naming the key and RESTRICT", err)
+	}
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM users WHERE deleted_at IS NOT NULL").Scan(&n); err != nil || n != 0 {
+		t.Errorf("stamped users: %d, %v; want none", n, err)
+	}
 }
