@@ -26,7 +26,7 @@ var postgresPurge = purgeRules{
 	cutoff: func(_ *rewriter, col string, cutoff time.Time) (string, []any, error) {
 		return col + " < ?::timestamptz", []any{cutoff.UTC().Format("2006-01-02 15:04:05.999999") + "+00"}, nil
 	},
-	flagSet: func(col string) string { return "coalesce(" + col + "::int, 0) <> 0" }, // boolean or integer; NULL is live
+	flagSet: func(col string) string { return col + " <> '0'" }, // '0' takes the column's type, boolean or integer; NULL is live
 	primaryKey: "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid" +
 		" JOIN pg_namespace ns ON ns.oid = c.relnamespace AND ns.nspname = current_schema()" +
 		" CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)" +
