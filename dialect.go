@@ -34,6 +34,11 @@ type dialect struct {
 	// rowid: tables have an implicit rowid column (rowid, oid, _rowid_),
 	// which a derived table lacks.
 	rowid bool
+	// readsTargetMidWrite: the subqueries of an UPDATE's SET read its own
+	// table row by row as the UPDATE changes it (SQLite), where a derived
+	// table of that table is read once, before: wrapping it would change
+	// the result.
+	readsTargetMidWrite bool
 	// renameNeedsTo: ALTER TABLE t RENAME renames the table only as
 	// RENAME TO (SQLite's RENAME [COLUMN] a TO b renames a column).
 	renameNeedsTo bool

@@ -36,6 +36,7 @@ type scope struct {
 	primary   string                               // the primary table, for WithOnlyDeleted()
 	stamp     map[*sqlparser.AliasedTableExpr]bool // targets of a soft DELETE
 	changed   bool
+	writing   map[string]bool      // in the SET of an UPDATE: the tables it writes, lower case
 	firstSoft string               // the first soft-delete table met, for messages
 	seen      []string             // the soft-delete tables met as tables
 	ands      []*sqlparser.AndExpr // the conjunctions the scope built

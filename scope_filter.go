@@ -141,6 +141,11 @@ func (s *scope) filterNullableSide(j *sqlparser.JoinTableExpr, side sqlparser.Ta
 		s.refuse(strings.ToLower(tn.Name.String()), orRaw("write the join with ON"), "the nullable side of a USING or NATURAL join is filtered as a derived table, which has no schema qualifier or rowid")
 		return
 	}
+	if s.r.d.readsTargetMidWrite && s.writing[strings.ToLower(tn.Name.String())] {
+		s.refuse(strings.ToLower(tn.Name.String()), orRaw("read "+tn.Name.String()+" through a derived table of your own, (SELECT * FROM "+tn.Name.String()+" WHERE ...), if its rows from before the write are what you mean"),
+			"the nullable side of this join is %s, which the statement writes: filtered as a derived table it would be read once, before the write, where SQLite reads the table itself row by row as it writes it", tn.Name.String())
+		return
+	}
 	inner := &sqlparser.AliasedTableExpr{Expr: tn, Partitions: te.Partitions, As: te.As, Hints: te.Hints}
 	alias := te.As
 	if alias.IsEmpty() {

@@ -26,8 +26,29 @@ func (s *scope) update(n *sqlparser.Update) {
 		}
 	}
 	preds := s.filterTables(n.TableExprs)
-	s.subqueries(n.Exprs, n.Where, n.OrderBy, n.Limit)
+	s.noteWriting(n.TableExprs) // for the subqueries of its SET, which read them mid-write
+	s.subqueries(n.Exprs)
+	s.writing = nil
+	s.subqueries(n.Where, n.OrderBy, n.Limit)
 	n.Where = s.and(n.Where, preds)
+}
+
+// noteWriting notes the tables of an UPDATE's table list: the subqueries
+// of its SET read them while the UPDATE writes them (the rows to write
+// are chosen first, so its WHERE reads them as they were).
+func (s *scope) noteWriting(exprs sqlparser.TableExprs) {
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.Subquery:
+			return false, nil
+		case sqlparser.TableName:
+			if s.writing == nil {
+				s.writing = map[string]bool{}
+			}
+			s.writing[strings.ToLower(n.Name.String())] = true
+		}
+		return true, nil
+	}, exprs)
 }
 
 // restoreTarget checks that an UPDATE under Restore is the one
