@@ -26,15 +26,15 @@ func (s *scope) update(n *sqlparser.Update) {
 		}
 	}
 	preds := s.filterTables(n.TableExprs)
-	s.noteWriting(n.TableExprs) // for the subqueries of its SET, which read them mid-write
+	s.noteWriting(n.TableExprs[:1]) // its target (an UPDATE ... FROM list follows it), for the subqueries of its SET, which read it mid-write
 	s.subqueries(n.Exprs)
 	s.writing = nil
 	s.subqueries(n.Where, n.OrderBy, n.Limit)
 	n.Where = s.and(n.Where, preds)
 }
 
-// noteWriting notes the tables of an UPDATE's table list: the subqueries
-// of its SET read them while the UPDATE writes them (the rows to write
+// noteWriting notes the tables an UPDATE writes: the subqueries of its
+// SET read them while the UPDATE writes them (the rows to write
 // are chosen first, so its WHERE reads them as they were).
 func (s *scope) noteWriting(exprs sqlparser.TableExprs) {
 	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
